@@ -1,0 +1,314 @@
+"""Courses, the credentials they require and grant, their cohorts and class sessions."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Level(models.TextChoices):
+    EMR = "EMR", "Emergency Medical Responder (EMR)"
+    EMT = "EMT", "Emergency Medical Technician (EMT)"
+    AEMT = "AEMT", "Advanced EMT (AEMT)"
+    PARAMEDIC = "PARAMEDIC", "Paramedic"
+
+
+class CourseDate(models.TextChoices):
+    """A day of a cohort that a rule is checked against."""
+
+    START = "start", "the first day of the course"
+    END = "end", "the last day of the course"
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self) -> CourseQuerySet:
+        return self.filter(is_published=True)
+
+
+class Course(models.Model):
+    level = models.CharField(max_length=16, choices=Level.choices)
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300, help_text="One or two sentences for listings.")
+    description = models.TextField()
+    scope = models.TextField(help_text="What a graduate may do.")
+    audience = models.TextField(blank=True, help_text="Who the course suits.")
+    nominal_hours = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal(1))])
+    min_age = models.PositiveSmallIntegerField(default=18)
+    age_checked_on = models.CharField(
+        max_length=8,
+        choices=CourseDate.choices,
+        default=CourseDate.START,
+        help_text="The day on which a student must have reached the minimum age.",
+    )
+    tuition = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    attendance_threshold = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MaxValueValidator(100)],
+        help_text="Percentage of scheduled hours below which a student is flagged as at risk.",
+    )
+    display_order = models.PositiveSmallIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_order", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(tuition__gte=0), name="course_tuition_not_negative"),
+            models.CheckConstraint(condition=Q(nominal_hours__gt=0), name="course_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:course_detail", kwargs={"slug": self.slug})
+
+    @property
+    def hours_display(self) -> str:
+        return f"{self.nominal_hours.normalize():f}"
+
+    def entry_requirements(self) -> list[str]:
+        """The entry rules in plain words, from the course's data (prefetch `requirements__credential_type`)."""
+        rules = [f"Aged {self.min_age} or older by {CourseDate(self.age_checked_on).label}"]
+        for requirement in self.requirements.all():
+            ctype = requirement.credential_type
+            rule = f"A current {ctype.name}, valid through {CourseDate(requirement.valid_through).label}"
+            if requirement.needs_verification:
+                rule += " (our staff verify it before your seat is confirmed)"
+            rules.append(rule)
+        if not any(r.credential_type.granted_by_id for r in self.requirements.all()):
+            rules.append("No earlier EMS certification needed")
+        return rules
+
+
+class CredentialType(models.Model):
+    code = models.SlugField(max_length=32, unique=True, help_text="e.g. EMR, EMT, AEMT, PARAMEDIC, CPR_BLS.")
+    name = models.CharField(max_length=80, help_text='As a student would say it, e.g. "EMT license".')
+    granted_by = models.ForeignKey(
+        Course,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grants",
+        help_text="The course whose completion grants this credential.",
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long a credential granted on completion stays valid; empty means it does not expire.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Requirement(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requirements")
+    credential_type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="requirements")
+    valid_through = models.CharField(
+        max_length=8,
+        choices=CourseDate.choices,
+        default=CourseDate.START,
+        help_text="The credential must not expire before this day of the cohort.",
+    )
+    needs_verification = models.BooleanField(
+        default=False, help_text="Staff must verify the credential before the seat is confirmed."
+    )
+
+    class Meta:
+        ordering = ["course", "credential_type__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "credential_type"], name="requirement_unique_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course}: {self.credential_type} valid through {self.get_valid_through_display()}"
+
+    def date_for(self, cohort: Cohort) -> datetime.date:
+        """The day of `cohort` this requirement's credential must still be valid on."""
+        return cohort.date_for(self.valid_through)
+
+
+class CohortStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open for enrollment"
+    CLOSED = "closed", "Enrollment closed"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CohortQuerySet(models.QuerySet):
+    def public(self) -> CohortQuerySet:
+        """Cohorts a prospective student may see: published courses, not drafts or cancelled."""
+        return self.filter(course__is_published=True).exclude(status__in=[CohortStatus.DRAFT, CohortStatus.CANCELLED])
+
+    def upcoming(self) -> CohortQuerySet:
+        return self.filter(starts_on__gte=timezone.localdate())
+
+    def open(self) -> CohortQuerySet:
+        """Cohorts taking signups right now: status open and inside the enrollment window."""
+        now = timezone.now()
+        return self.filter(status=CohortStatus.OPEN, course__is_published=True).filter(
+            Q(enrollment_opens_at__isnull=True) | Q(enrollment_opens_at__lte=now),
+            Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now),
+        )
+
+    def with_seat_counts(self) -> CohortQuerySet:
+        """Annotate seats_taken and waitlisted from the enrollments, in the same query (seats are never stored)."""
+        from enrollment.models import Enrollment, EnrollmentStatus
+
+        def count_of(queryset: models.QuerySet) -> Coalesce:
+            counts = queryset.filter(cohort=OuterRef("pk")).order_by().values("cohort").annotate(n=Count("pk"))
+            return Coalesce(Subquery(counts.values("n")), 0)
+
+        return self.annotate(
+            seats_taken=count_of(Enrollment.objects.seat_holding()),
+            waitlisted=count_of(Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)),
+        )
+
+    def with_scheduled_hours(self) -> CohortQuerySet:
+        sessions = (
+            ClassSession.objects.filter(cohort=OuterRef("pk"))
+            .order_by()
+            .values("cohort")
+            .annotate(total=Sum(F("ends_at") - F("starts_at")))
+        )
+        return self.annotate(scheduled_duration=Subquery(sessions.values("total")))
+
+
+class Cohort(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    code = models.SlugField(max_length=40, unique=True, help_text="Readable and unique, e.g. EMT-2027-SPR-EVE.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    schedule = models.CharField(max_length=120, help_text='e.g. "Tue/Thu 6-10 pm".')
+    location = models.CharField(max_length=200)
+    capacity = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=CohortStatus.choices, default=CohortStatus.DRAFT)
+    enrollment_opens_at = models.DateTimeField(null=True, blank=True)
+    enrollment_closes_at = models.DateTimeField(null=True, blank=True)
+    offer_hours = models.PositiveSmallIntegerField(
+        default=48, validators=[MinValueValidator(1)], help_text="How long a waitlist offer holds a seat."
+    )
+    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="taught_cohorts")
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="cohort_capacity_not_negative"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="cohort_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(enrollment_opens_at__isnull=True)
+                | Q(enrollment_closes_at__isnull=True)
+                | Q(enrollment_closes_at__gt=F("enrollment_opens_at")),
+                name="cohort_enrollment_window_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_on"], name="cohort_status_start_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:cohort_detail", kwargs={"pk": self.pk})
+
+    def date_for(self, which: str) -> datetime.date:
+        return self.starts_on if which == CourseDate.START else self.ends_on
+
+    def is_taking_signups(self, at: datetime.datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.status == CohortStatus.OPEN
+            and (self.enrollment_opens_at is None or self.enrollment_opens_at <= at)
+            and (self.enrollment_closes_at is None or at < self.enrollment_closes_at)
+        )
+
+    @property
+    def seats_taken(self) -> int:
+        # Set by CohortQuerySet.with_seat_counts() when the list was fetched; one query otherwise.
+        if "seats_taken" in self.__dict__:
+            return self.__dict__["seats_taken"]
+        from enrollment.models import Enrollment
+
+        return Enrollment.objects.seat_holding().filter(cohort=self).count()
+
+    @seats_taken.setter
+    def seats_taken(self, value: int) -> None:
+        self.__dict__["seats_taken"] = value
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def waitlist_count(self) -> int:
+        if "waitlisted" in self.__dict__:
+            return self.__dict__["waitlisted"]
+        return self.enrollments.filter(status="WAITLISTED").count()
+
+    @property
+    def signups_join_waitlist(self) -> bool:
+        """A newcomer is waitlisted when no seat is free, or while others are already waiting (no queue-jumping)."""
+        return self.seats_left == 0 or self.waitlist_count > 0
+
+    @property
+    def fill_percent(self) -> int:
+        """Seats taken as a percentage, rounded down to a multiple of 10 (for the CSS width classes)."""
+        if self.capacity == 0:
+            return 100
+        return min(100, self.seats_taken * 100 // self.capacity // 10 * 10)
+
+
+class SessionKind(models.TextChoices):
+    LECTURE = "lecture", "Lecture"
+    LAB = "lab", "Skills lab"
+    CLINICAL = "clinical", "Clinical rotation"
+    EXAM = "exam", "Exam"
+
+
+class ClassSession(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=SessionKind.choices, default=SessionKind.LECTURE)
+    topic = models.CharField(max_length=200)
+    location = models.CharField(max_length=200, blank=True, help_text="Leave empty to use the cohort's location.")
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["cohort", "starts_at"], name="session_cohort_start_idx")]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.cohort.code} {local:%Y-%m-%d %H:%M} {self.topic}"
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"))

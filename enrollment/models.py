@@ -1,0 +1,272 @@
+"""Students, their credentials, enrollments in cohorts, attendance and the audit trail."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import ClassSession, Cohort, CredentialType
+
+
+class Student(models.Model):
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="student_email_unique_ci"),
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="student_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class CredentialStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Not yet verified"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+def evidence_path(credential: Credential, filename: str) -> str:
+    # The stored name never reuses the uploader's file name: it is not trusted and may say too much.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{suffix}"
+
+
+class Credential(models.Model):
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="credentials")
+    credential_type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="credentials")
+    number = models.CharField(max_length=64, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    evidence = models.FileField(upload_to=evidence_path, blank=True)
+    status = models.CharField(max_length=16, choices=CredentialStatus.choices, default=CredentialStatus.UNVERIFIED)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["credential_type__name", "-expires_on"]
+        indexes = [models.Index(fields=["expires_on"], name="credential_expires_idx")]
+
+    def __str__(self) -> str:
+        number = f" {self.number}" if self.number else ""
+        return f"{self.credential_type}{number} ({self.student})"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        """True when the credential is not rejected and has not expired by `day`."""
+        if self.status == CredentialStatus.REJECTED:
+            return False
+        return self.expires_on is None or self.expires_on >= day
+
+
+class EnrollmentStatus(models.TextChoices):
+    PENDING_REVIEW = "PENDING_REVIEW", "Pending review"
+    ENROLLED = "ENROLLED", "Enrolled"
+    WAITLISTED = "WAITLISTED", "Waitlisted"
+    OFFERED = "OFFERED", "Seat offered"
+    WITHDRAWN = "WITHDRAWN", "Withdrawn"
+    REJECTED = "REJECTED", "Rejected"
+    LAPSED = "LAPSED", "Offer lapsed"
+    COMPLETED = "COMPLETED", "Completed"
+    DID_NOT_COMPLETE = "DID_NOT_COMPLETE", "Did not complete"
+
+
+S = EnrollmentStatus
+
+# The allowed changes of an enrollment, written down once: services refuse anything not listed here.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING_REVIEW: frozenset({S.ENROLLED, S.REJECTED, S.WITHDRAWN}),
+    S.ENROLLED: frozenset({S.WITHDRAWN, S.COMPLETED, S.DID_NOT_COMPLETE}),
+    S.WAITLISTED: frozenset({S.OFFERED, S.WITHDRAWN, S.REJECTED}),
+    S.OFFERED: frozenset({S.ENROLLED, S.PENDING_REVIEW, S.LAPSED, S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
+    S.REJECTED: frozenset(),
+    S.LAPSED: frozenset(),
+    S.COMPLETED: frozenset(),
+    S.DID_NOT_COMPLETE: frozenset(),
+}
+
+# An enrollment in one of these has ended without a seat; a new one for the same cohort may be made.
+ENDED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED, S.LAPSED})
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def seat_holding(self, at: datetime.datetime | None = None) -> EnrollmentQuerySet:
+        """The one definition of who holds a seat: enrolled, pending review, or an offer that has not expired."""
+        at = at or timezone.now()
+        return self.filter(Q(status__in=[S.ENROLLED, S.PENDING_REVIEW]) | Q(status=S.OFFERED, offer_expires_at__gt=at))
+
+    def live(self) -> EnrollmentQuerySet:
+        return self.exclude(status__in=ENDED_STATUSES)
+
+    def waitlist(self) -> EnrollmentQuerySet:
+        """Waitlisted enrollments in the order they will be offered a seat (first come, first served)."""
+        return self.filter(status=S.WAITLISTED).order_by("waitlisted_at", "pk")
+
+    def for_roster(self) -> EnrollmentQuerySet:
+        return (
+            self.filter(status__in=[S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE])
+            .select_related("student")
+            .order_by("student__last_name", "student__first_name", "pk")
+        )
+
+
+class Enrollment(models.Model):
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="enrollments")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "cohort"],
+                condition=~Q(status__in=list(ENDED_STATUSES)),
+                name="enrollment_one_live_per_student_cohort",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=S.OFFERED) | Q(offer_expires_at__isnull=False),
+                name="enrollment_offer_has_deadline",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "status"], name="enrollment_cohort_status_idx"),
+            models.Index(fields=["status", "waitlisted_at"], name="enrollment_status_waitlist_idx"),
+            models.Index(fields=["status", "offer_expires_at"], name="enrollment_status_offer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.cohort} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("enrollment:status", kwargs={"token": self.token})
+
+    def can_become(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    @property
+    def holds_seat(self) -> bool:
+        if self.status == S.OFFERED:
+            return self.offer_expires_at is not None and self.offer_expires_at > timezone.now()
+        return self.status in {S.ENROLLED, S.PENDING_REVIEW}
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    ABSENT = "absent", "Absent"
+    EXCUSED = "excused", "Excused"
+
+
+class Attendance(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendance")
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    minutes = models.PositiveIntegerField(help_text="Minutes attended.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["session__starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "session"], name="attendance_one_per_session"),
+        ]
+        verbose_name_plural = "attendance"
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.student} at {self.session}: {self.get_status_display()}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    # Append-only: the bulk paths that could rewrite history are closed too.
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only; they cannot be deleted.")
+
+
+ACTION_WORDS = {
+    "enrollment.enrolled": "Signed up and enrolled",
+    "enrollment.pending_review": "Signed up; seat held pending review",
+    "enrollment.waitlisted": "Joined the waitlist",
+    "enrollment.offered": "Offered a seat",
+    "enrollment.offer_accepted": "Accepted the offered seat",
+    "enrollment.lapsed": "Offer lapsed",
+    "enrollment.withdrawn": "Withdrew",
+    "enrollment.rejected": "Not accepted",
+    "enrollment.approved": "Credentials verified; seat confirmed",
+}
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64, db_index=True, help_text="Dotted code, e.g. enrollment.waitlisted.")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only; they cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only; they cannot be deleted.")
+
+    def describe(self) -> str:
+        """The event in words a student understands."""
+        return ACTION_WORDS.get(self.action, self.action.split(".")[-1].replace("_", " ").capitalize())

@@ -1,0 +1,475 @@
+"""Every change to an enrollment, a seat or the waitlist: the one path the site, the admin, commands and tests use.
+
+Each function that can take or free a seat runs inside one transaction that first locks the cohort row
+(`select_for_update`; SQLite's IMMEDIATE transactions serialise writers the same way), then counts the seat-holding
+enrollments, then writes. Every change writes an AuditEvent in the same transaction and e-mails the student after
+commit, so a rolled-back change leaves no trace and sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from courses.models import Cohort, CredentialType, Requirement
+from enrollment import notifications
+from enrollment.models import (
+    TRANSITIONS,
+    AuditEvent,
+    Credential,
+    CredentialStatus,
+    Enrollment,
+    EnrollmentStatus,
+    Student,
+)
+
+S = EnrollmentStatus
+
+
+class EnrollmentError(Exception):
+    """A domain rule refused the change. `code` is for code and tests; `message` is a sentence for people."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class StudentDetails:
+    first_name: str
+    last_name: str
+    email: str
+    date_of_birth: datetime.date
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CredentialDetails:
+    credential_type: CredentialType
+    number: str
+    expires_on: datetime.date | None
+    issued_on: datetime.date | None = None
+    evidence: UploadedFile | None = field(default=None, compare=False)
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "F j, Y")
+
+
+# --- small shared steps ------------------------------------------------------------------------------------------
+
+
+def _lock_cohort(cohort_id: int) -> Cohort:
+    return Cohort.objects.select_for_update().select_related("course").get(pk=cohort_id)
+
+
+def _lock_enrollment(enrollment_id: int) -> tuple[Cohort, Enrollment]:
+    """Lock the enrollment's cohort first (always the same order: cohort, then enrollment), then re-read the row."""
+    cohort_id = Enrollment.objects.values_list("cohort_id", flat=True).get(pk=enrollment_id)
+    cohort = _lock_cohort(cohort_id)
+    enrollment = Enrollment.objects.select_for_update().select_related("student").get(pk=enrollment_id)
+    enrollment.cohort = cohort
+    return cohort, enrollment
+
+
+def _audit(
+    *,
+    action: str,
+    enrollment: Enrollment | None,
+    actor: AbstractBaseUser | None,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        action=action,
+        enrollment=enrollment,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _move(
+    enrollment: Enrollment,
+    to_status: str,
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    reason: str = "",
+    data: dict | None = None,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Apply one transition from the TRANSITIONS table, with its audit row; anything else is refused."""
+    from_status = enrollment.status
+    if to_status not in TRANSITIONS[from_status]:
+        raise EnrollmentError(
+            f"An enrollment that is {enrollment.get_status_display().lower()} cannot become "
+            f"{S(to_status).label.lower()}.",
+            code="invalid_transition",
+        )
+    now = now or timezone.now()
+    enrollment.status = to_status
+    enrollment.status_changed_at = now
+    if to_status != S.OFFERED:
+        enrollment.offer_expires_at = None
+    if reason:
+        enrollment.reason = reason
+    enrollment.save(update_fields=["status", "status_changed_at", "offer_expires_at", "reason"])
+    _audit(
+        action=action,
+        enrollment=enrollment,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data,
+    )
+
+
+def _unverified_requirements(enrollment: Enrollment) -> list[Requirement]:
+    """Requirements of the course that need staff verification and have no verified, valid credential yet."""
+    cohort = enrollment.cohort
+    credentials = list(enrollment.student.credentials.all())
+    outstanding = []
+    for requirement in cohort.course.requirements.filter(needs_verification=True).select_related("credential_type"):
+        day = requirement.date_for(cohort)
+        if not any(
+            c.credential_type_id == requirement.credential_type_id
+            and c.status == CredentialStatus.VERIFIED
+            and c.is_valid_on(day)
+            for c in credentials
+        ):
+            outstanding.append(requirement)
+    return outstanding
+
+
+def review_outstanding(enrollment: Enrollment) -> list[str]:
+    """Names of the credentials staff still have to verify for this enrollment (e.g. ["EMT license"])."""
+    return [r.credential_type.name for r in _unverified_requirements(enrollment)]
+
+
+def _lapse_expired_offers(cohort: Cohort, *, now: datetime.datetime) -> list[Enrollment]:
+    expired = list(
+        cohort.enrollments.select_for_update()
+        .select_related("student")
+        .filter(status=S.OFFERED, offer_expires_at__lte=now)
+    )
+    for enrollment in expired:
+        enrollment.cohort = cohort
+        _move(
+            enrollment, S.LAPSED, actor=None, action="enrollment.lapsed", reason="The offer was not accepted in time."
+        )
+        notifications.notify(enrollment, "offer_lapsed")
+    return expired
+
+
+def _offer_free_seats(cohort: Cohort, *, actor: AbstractBaseUser | None, now: datetime.datetime) -> list[Enrollment]:
+    """Offer every free seat of a locked cohort to the waitlist, first come first served."""
+    free = cohort.capacity - Enrollment.objects.seat_holding(at=now).filter(cohort=cohort).count()
+    if free <= 0:
+        return []
+    offered = list(cohort.enrollments.waitlist().select_for_update().select_related("student")[:free])
+    deadline = now + datetime.timedelta(hours=cohort.offer_hours)
+    for enrollment in offered:
+        enrollment.cohort = cohort
+        enrollment.offer_expires_at = deadline
+        _move(
+            enrollment,
+            S.OFFERED,
+            actor=actor,
+            action="enrollment.offered",
+            data={"offer_expires_at": deadline.isoformat()},
+            now=now,
+        )
+        notifications.notify(enrollment, "offered")
+    return offered
+
+
+# --- signing up --------------------------------------------------------------------------------------------------
+
+
+def _check_requirements(
+    cohort: Cohort, *, existing: list[Credential], submitted: list[CredentialDetails]
+) -> tuple[bool, list[str]]:
+    """Raise missing_requirement unless every Requirement is met; say whether staff review is needed."""
+    course = cohort.course
+    needs_review = False
+    review_names = []
+    for requirement in course.requirements.select_related("credential_type").order_by("pk"):
+        ctype = requirement.credential_type
+        day = requirement.date_for(cohort)
+        on_file = [c for c in existing if c.credential_type_id == ctype.pk and c.is_valid_on(day)]
+        typed = [c for c in submitted if c.credential_type.pk == ctype.pk]
+        typed_valid = [c for c in typed if c.expires_on is None or c.expires_on >= day]
+        if not on_file and not typed_valid:
+            when = "the course starts" if day == cohort.starts_on else "the course ends"
+            if typed and typed[0].expires_on is not None:
+                message = (
+                    f"{course.title} requires a {ctype.name} that is valid until {when} ({_day(day)}). "
+                    f"The one you entered expires on {_day(typed[0].expires_on)}: renew it, then sign up "
+                    "with the new expiration date."
+                )
+            else:
+                message = (
+                    f"{course.title} requires a current {ctype.code.replace('_', '/')} credential. "
+                    f"Enter your {ctype.name} number and its expiration date."
+                )
+            raise EnrollmentError(message, code="missing_requirement")
+        if requirement.needs_verification and not any(c.status == CredentialStatus.VERIFIED for c in on_file):
+            needs_review = True
+            review_names.append(ctype.name)
+    return needs_review, review_names
+
+
+def request_seat(
+    *,
+    cohort: Cohort,
+    student: StudentDetails,
+    credentials: list[CredentialDetails] | tuple[CredentialDetails, ...] = (),
+    actor: AbstractBaseUser | None = None,
+    enforce_window: bool = True,
+) -> Enrollment:
+    """Sign a person up for a cohort: enrolled, pending review or waitlisted, or an EnrollmentError saying why not.
+
+    Staff adding someone by hand pass `enforce_window=False` to sign up outside the enrollment window.
+    """
+    email = student.email.strip().lower()
+    duplicate: Enrollment | None = None
+    with transaction.atomic():
+        cohort = _lock_cohort(cohort.pk)
+        now = timezone.now()
+        if enforce_window and not cohort.is_taking_signups(now):
+            raise EnrollmentError(
+                f"{cohort.code} is not taking signups right now. See the other upcoming cohorts of "
+                f"{cohort.course.title}.",
+                code="not_open",
+            )
+        if not enforce_window and cohort.status in {"cancelled", "completed"}:
+            raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
+
+        existing_student = Student.objects.filter(email__iexact=email).first()
+        if existing_student is not None:
+            duplicate = existing_student.enrollments.live().filter(cohort=cohort).first()
+        if duplicate is None:
+            person = existing_student
+            date_of_birth = person.date_of_birth if person else student.date_of_birth
+            age_day = cohort.date_for(cohort.course.age_checked_on)
+            age = (person or Student(date_of_birth=date_of_birth)).age_on(age_day)
+            if age < cohort.course.min_age:
+                raise EnrollmentError(
+                    f"{cohort.course.title} is open to people aged {cohort.course.min_age} or older on "
+                    f"{_day(age_day)}. With the date of birth given you would be {age} then.",
+                    code="too_young",
+                )
+            on_file = list(person.credentials.select_related("credential_type")) if person else []
+            needs_review, review_names = _check_requirements(cohort, existing=on_file, submitted=list(credentials))
+
+            # Every check passed: now write.
+            if person is None:
+                person = Student.objects.create(
+                    first_name=student.first_name.strip(),
+                    last_name=student.last_name.strip(),
+                    email=email,
+                    phone=student.phone,
+                    date_of_birth=student.date_of_birth,
+                )
+            for details in credentials:
+                Credential.objects.create(
+                    student=person,
+                    credential_type=details.credential_type,
+                    number=details.number,
+                    issued_on=details.issued_on,
+                    expires_on=details.expires_on,
+                    evidence=details.evidence or "",
+                )
+
+            _lapse_expired_offers(cohort, now=now)
+            _offer_free_seats(cohort, actor=None, now=now)
+            seats_taken = Enrollment.objects.seat_holding(at=now).filter(cohort=cohort).count()
+            queue_waiting = cohort.enrollments.filter(status=S.WAITLISTED).exists()
+            if seats_taken < cohort.capacity and not queue_waiting:
+                status = S.PENDING_REVIEW if needs_review else S.ENROLLED
+            else:
+                status = S.WAITLISTED
+            enrollment = Enrollment.objects.create(
+                student=person,
+                cohort=cohort,
+                status=status,
+                created_at=now,
+                status_changed_at=now,
+                waitlisted_at=now if status == S.WAITLISTED else None,
+            )
+            _audit(
+                action=f"enrollment.{status.lower()}",
+                enrollment=enrollment,
+                actor=actor,
+                to_status=status,
+                data={"review": review_names} if review_names else {},
+            )
+            notifications.notify(enrollment, status.lower())
+            return enrollment
+
+    # A live enrollment exists: nothing was written. Re-send the private link to the address on file rather than
+    # showing it to whoever typed the address.
+    notifications.notify(duplicate, "link_reminder")
+    raise EnrollmentError(
+        f"This e-mail address already has a place in {cohort.code}. We have e-mailed the private link to your "
+        "enrollment to that address again.",
+        code="already_enrolled",
+    )
+
+
+# --- waitlist ----------------------------------------------------------------------------------------------------
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """1-based place in the cohort's waitlist, or None when not waitlisted."""
+    if enrollment.status != S.WAITLISTED:
+        return None
+    ahead = (
+        Enrollment.objects.filter(cohort_id=enrollment.cohort_id, status=S.WAITLISTED)
+        .filter(waitlisted_at__lt=enrollment.waitlisted_at)
+        .count()
+    )
+    ties = Enrollment.objects.filter(
+        cohort_id=enrollment.cohort_id,
+        status=S.WAITLISTED,
+        waitlisted_at=enrollment.waitlisted_at,
+        pk__lt=enrollment.pk,
+    ).count()
+    return ahead + ties + 1
+
+
+def promote_waitlist(*, cohort: Cohort, actor: AbstractBaseUser | None = None) -> list[Enrollment]:
+    """Lapse expired offers and offer every free seat to the waitlist, in order. Returns the new offers."""
+    with transaction.atomic():
+        cohort = _lock_cohort(cohort.pk)
+        now = timezone.now()
+        _lapse_expired_offers(cohort, now=now)
+        return _offer_free_seats(cohort, actor=actor, now=now)
+
+
+def accept_offer(*, enrollment: Enrollment) -> Enrollment:
+    """Take up an offered seat before its deadline: enrolled, or pending review while verification is outstanding."""
+    with transaction.atomic():
+        cohort, enrollment = _lock_enrollment(enrollment.pk)
+        if enrollment.status != S.OFFERED:
+            raise EnrollmentError("There is no open offer on this enrollment.", code="no_offer")
+        now = timezone.now()
+        if enrollment.offer_expires_at <= now:
+            raise EnrollmentError(
+                "Sorry, this offer expired on "
+                f"{date_format(timezone.localtime(enrollment.offer_expires_at), 'F j, Y, P')} and the seat has "
+                "gone to the next person on the waitlist.",
+                code="offer_expired",
+            )
+        status = S.PENDING_REVIEW if _unverified_requirements(enrollment) else S.ENROLLED
+        _move(enrollment, status, actor=None, action="enrollment.offer_accepted", now=now)
+        notifications.notify(enrollment, status.lower())
+        return enrollment
+
+
+def expire_offers() -> int:
+    """Lapse every expired offer and pass each seat to the next person. Safe to run every minute."""
+    now = timezone.now()
+    cohort_ids = (
+        Enrollment.objects.filter(status=S.OFFERED, offer_expires_at__lte=now)
+        .values_list("cohort_id", flat=True)
+        .distinct()
+    )
+    lapsed = 0
+    for cohort_id in list(cohort_ids):
+        with transaction.atomic():
+            cohort = _lock_cohort(cohort_id)
+            lapsed += len(_lapse_expired_offers(cohort, now=now))
+            _offer_free_seats(cohort, actor=None, now=now)
+    return lapsed
+
+
+# --- leaving and staff decisions ---------------------------------------------------------------------------------
+
+
+def withdraw(*, enrollment: Enrollment, actor: AbstractBaseUser | None = None, reason: str = "") -> Enrollment:
+    """Withdraw from a cohort; a freed seat is offered to the first person waiting, in the same transaction."""
+    with transaction.atomic():
+        cohort, enrollment = _lock_enrollment(enrollment.pk)
+        now = timezone.now()
+        held_seat = enrollment.holds_seat
+        _move(enrollment, S.WITHDRAWN, actor=actor, action="enrollment.withdrawn", reason=reason, now=now)
+        notifications.notify(enrollment, "withdrawn")
+        if held_seat:
+            _offer_free_seats(cohort, actor=actor, now=now)
+        return enrollment
+
+
+def approve(*, enrollment: Enrollment, actor: AbstractBaseUser) -> Enrollment:
+    """Confirm a pending seat after checking the student's credentials; verifies the ones that were checked."""
+    with transaction.atomic():
+        cohort, enrollment = _lock_enrollment(enrollment.pk)
+        if enrollment.status != S.PENDING_REVIEW:
+            raise EnrollmentError(
+                f"Only enrollments pending review can be approved; this one is "
+                f"{enrollment.get_status_display().lower()}.",
+                code="invalid_transition",
+            )
+        now = timezone.now()
+        verified = []
+        for requirement in _unverified_requirements(enrollment):
+            day = requirement.date_for(cohort)
+            candidate = (
+                enrollment.student.credentials.filter(
+                    credential_type=requirement.credential_type, status=CredentialStatus.UNVERIFIED
+                )
+                .order_by("-expires_on")
+                .first()
+            )
+            if candidate is None or not candidate.is_valid_on(day):
+                raise EnrollmentError(
+                    f"{enrollment.student} has no {requirement.credential_type.name} valid through "
+                    f"{_day(day)}, so the seat cannot be confirmed.",
+                    code="missing_requirement",
+                )
+            candidate.status = CredentialStatus.VERIFIED
+            candidate.verified_by = actor
+            candidate.verified_at = now
+            candidate.save(update_fields=["status", "verified_by", "verified_at"])
+            verified.append(candidate.pk)
+        _move(
+            enrollment,
+            S.ENROLLED,
+            actor=actor,
+            action="enrollment.approved",
+            data={"verified_credentials": verified},
+            now=now,
+        )
+        notifications.notify(enrollment, "enrolled")
+        return enrollment
+
+
+def reject(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> Enrollment:
+    """Refuse a pending or waitlisted enrollment with a reason the student is told; a freed seat is offered on."""
+    if not reason.strip():
+        raise EnrollmentError("Give the student a reason for the rejection.", code="reason_required")
+    with transaction.atomic():
+        cohort, enrollment = _lock_enrollment(enrollment.pk)
+        now = timezone.now()
+        held_seat = enrollment.holds_seat
+        _move(enrollment, S.REJECTED, actor=actor, action="enrollment.rejected", reason=reason.strip(), now=now)
+        notifications.notify(enrollment, "rejected")
+        if held_seat:
+            _offer_free_seats(cohort, actor=actor, now=now)
+        return enrollment

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from enrollment import views
+
+app_name = "enrollment"
+
+urlpatterns = [
+    path("cohorts/<int:pk>/signup/", views.signup, name="signup"),
+    path("my/", views.lost_link, name="lost_link"),
+    path("my/<str:token>/", views.status, name="status"),
+    path("my/<str:token>/withdraw/", views.withdraw, name="withdraw"),
+    path("my/<str:token>/accept/", views.accept_offer, name="accept_offer"),
+]

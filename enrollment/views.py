@@ -1,0 +1,138 @@
+"""The student's side: sign up, see where things stand through a private link, accept an offer, withdraw."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.models import ClassSession, Cohort, Requirement
+from enrollment import notifications, services, throttling
+from enrollment.forms import LostLinkForm, SignupForm, WithdrawForm
+from enrollment.models import Enrollment, EnrollmentStatus, Student
+
+S = EnrollmentStatus
+
+
+def _cohort_for_signup(pk: int) -> Cohort:
+    return get_object_or_404(
+        Cohort.objects.public()
+        .with_seat_counts()
+        .select_related("course")
+        .prefetch_related(
+            Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type"))
+        ),
+        pk=pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort_for_signup(pk)
+    status = 200
+    if request.method == "POST":
+        form = SignupForm(request.POST, request.FILES, cohort=cohort)
+        if not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT):
+            form.add_error(
+                None,
+                "Too many signups have come from your network in the last hour. Please wait a while and try "
+                "again, or call the school office.",
+            )
+            status = 429
+        elif form.is_valid():
+            try:
+                enrollment = services.request_seat(
+                    cohort=cohort,
+                    student=form.student_details(),
+                    credentials=form.credential_details(),
+                )
+            except services.EnrollmentError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect(enrollment)
+    else:
+        form = SignupForm(cohort=cohort)
+    return render(request, "enrollment/signup.html", {"cohort": cohort, "form": form}, status=status)
+
+
+def _enrollment_for_token(token: str) -> Enrollment:
+    return get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    enrollment = _enrollment_for_token(token)
+    cohort = enrollment.cohort
+    context = {
+        "enrollment": enrollment,
+        "cohort": cohort,
+        "course": cohort.course,
+        "position": services.waitlist_position(enrollment),
+        "offer_open": enrollment.status == S.OFFERED and enrollment.holds_seat,
+        "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
+        "review_names": services.review_outstanding(enrollment) if enrollment.status == S.PENDING_REVIEW else [],
+        "sessions": ClassSession.objects.filter(cohort=cohort).order_by("starts_at"),
+        "history": enrollment.audit_events.order_by("at", "pk"),
+        "can_withdraw": enrollment.can_become(S.WITHDRAWN),
+    }
+    return render(request, "enrollment/status.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    enrollment = _enrollment_for_token(token)
+    if not enrollment.can_become(S.WITHDRAWN):
+        messages.info(request, "This enrollment has already ended; there is nothing to withdraw from.")
+        return redirect(enrollment)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw(enrollment=enrollment, reason=form.cleaned_data["reason"])
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"You have withdrawn from {enrollment.cohort.code}. We have e-mailed you a confirmation."
+            )
+        return redirect(enrollment)
+    return render(request, "enrollment/withdraw.html", {"enrollment": enrollment, "form": form})
+
+
+@require_POST
+def accept_offer(request: HttpRequest, token: str) -> HttpResponse:
+    enrollment = _enrollment_for_token(token)
+    try:
+        enrollment = services.accept_offer(enrollment=enrollment)
+    except services.EnrollmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "You have accepted the seat. Welcome to the cohort!")
+    return redirect(enrollment)
+
+
+@require_http_methods(["GET", "POST"])
+def lost_link(request: HttpRequest) -> HttpResponse:
+    form = LostLinkForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not throttling.allow(request, scope="lost-link", rate=settings.SIGNUP_RATE_LIMIT):
+            form.add_error(None, "Too many requests have come from your network. Please wait a while and try again.")
+            status = 429
+        elif form.is_valid():
+            student = Student.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+            if student is not None:
+                notifications.send_lost_links(student)
+            # The same answer whether or not the address is known, so the page cannot be used to find students.
+            messages.success(
+                request,
+                f"If {form.cleaned_data['email']} has enrollments with us, we have just e-mailed the links to it. "
+                "Check your inbox and spam folder.",
+            )
+            return redirect("enrollment:lost_link")
+    return render(request, "enrollment/lost_link.html", {"form": form}, status=status)

@@ -1,0 +1,115 @@
+"""Small typed builders for test data: make_course(**overrides) and friends."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from django.utils import timezone
+
+from courses.models import ClassSession, Cohort, CohortStatus, Course, CourseDate, CredentialType, Level, Requirement
+from enrollment.models import Credential, CredentialStatus, Student
+from enrollment.services import CredentialDetails, StudentDetails
+
+_seq = itertools.count(1)
+
+
+def make_course(**overrides) -> Course:
+    n = next(_seq)
+    fields = {
+        "level": Level.EMT,
+        "slug": f"emt-{n}",
+        "title": f"Emergency Medical Technician {n}",
+        "summary": "Assessment, stabilisation and transport.",
+        "description": "The EMT course.",
+        "scope": "Assess, stabilise and transport patients.",
+        "nominal_hours": Decimal("120"),
+        "min_age": 18,
+        "tuition": Decimal("1450.00"),
+    }
+    fields.update(overrides)
+    return Course.objects.create(**fields)
+
+
+def make_credential_type(code: str = "CPR_BLS", name: str = "CPR/BLS card", **overrides) -> CredentialType:
+    ctype, _ = CredentialType.objects.get_or_create(code=code, defaults={"name": name, **overrides})
+    return ctype
+
+
+def make_requirement(course: Course, ctype: CredentialType, **overrides) -> Requirement:
+    fields = {"valid_through": CourseDate.END, "needs_verification": False}
+    fields.update(overrides)
+    return Requirement.objects.create(course=course, credential_type=ctype, **fields)
+
+
+def make_cohort(course: Course | None = None, **overrides) -> Cohort:
+    n = next(_seq)
+    today = timezone.localdate()
+    fields = {
+        "course": course or make_course(),
+        "code": f"EMT-{n}",
+        "starts_on": today + datetime.timedelta(days=30),
+        "ends_on": today + datetime.timedelta(days=90),
+        "schedule": "Tue/Thu 6-10 pm",
+        "location": "Main campus, 1200 W Harrison St, Chicago",
+        "capacity": 10,
+        "status": CohortStatus.OPEN,
+    }
+    fields.update(overrides)
+    return Cohort.objects.create(**fields)
+
+
+def make_session(cohort: Cohort, *, days_from_now: int = 1, hours: int = 4, **overrides) -> ClassSession:
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=days_from_now)
+    fields = {"starts_at": start, "ends_at": start + datetime.timedelta(hours=hours), "topic": "Patient assessment"}
+    fields.update(overrides)
+    return ClassSession.objects.create(cohort=cohort, **fields)
+
+
+def student_details(**overrides) -> StudentDetails:
+    n = next(_seq)
+    fields = {
+        "first_name": "Jordan",
+        "last_name": f"Rivera{n}",
+        "email": f"student{n}@example.com",
+        "phone": "(312) 555-0100",
+        "date_of_birth": datetime.date(1995, 5, 17),
+    }
+    fields.update(overrides)
+    return StudentDetails(**fields)
+
+
+def credential_details(
+    ctype: CredentialType, *, expires_on: datetime.date | None = None, **overrides
+) -> CredentialDetails:
+    fields = {
+        "credential_type": ctype,
+        "number": "BLS-123456",
+        "expires_on": expires_on or timezone.localdate() + datetime.timedelta(days=700),
+    }
+    fields.update(overrides)
+    return CredentialDetails(**fields)
+
+
+def make_student(**overrides) -> Student:
+    details = student_details()
+    fields = {
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "email": details.email,
+        "phone": details.phone,
+        "date_of_birth": details.date_of_birth,
+    }
+    fields.update(overrides)
+    return Student.objects.create(**fields)
+
+
+def make_credential(student: Student, ctype: CredentialType, **overrides) -> Credential:
+    fields = {
+        "number": "LIC-1",
+        "expires_on": timezone.localdate() + datetime.timedelta(days=700),
+        "status": CredentialStatus.UNVERIFIED,
+    }
+    fields.update(overrides)
+    return Credential.objects.create(student=student, credential_type=ctype, **fields)
