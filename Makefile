@@ -80,4 +80,4 @@ test: $(VENV)/.dev-installed chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache test-db.sqlite3 .test-media
+	rm -rf $(VENV) staticfiles .pytest_cache test-db*.sqlite3 .test-media
