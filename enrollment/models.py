@@ -157,7 +157,7 @@ class Enrollment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "cohort"],
-                condition=~Q(status__in=list(ENDED_STATUSES)),
+                condition=~Q(status__in=sorted(ENDED_STATUSES)),
                 name="enrollment_one_live_per_student_cohort",
             ),
             models.CheckConstraint(

@@ -323,8 +323,14 @@ def request_seat(
             notifications.notify(enrollment, status.lower())
             return enrollment
 
-    # A live enrollment exists: nothing was written. Re-send the private link to the address on file rather than
-    # showing it to whoever typed the address.
+    # A live enrollment exists: nothing was written.
+    if actor is not None:
+        raise EnrollmentError(
+            f"{duplicate.student} already has a place in {cohort.code} ({duplicate.get_status_display().lower()}).",
+            code="already_enrolled",
+        )
+    # On the public site, re-send the private link to the address on file rather than showing it to whoever typed
+    # the address.
     notifications.notify(duplicate, "link_reminder")
     raise EnrollmentError(
         f"This e-mail address already has a place in {cohort.code}. We have e-mailed the private link to your "

@@ -1,0 +1,154 @@
+"""Back office for courses, the credentials they require, cohorts and class sessions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
+
+# The one place the admin site is named (the enrollment admin registers into the same default site).
+admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
+admin.site.site_title = f"{settings.SCHOOL_NAME} back office"
+admin.site.index_title = "Courses, cohorts and enrollment"
+
+
+def session_hours(session: ClassSession) -> Decimal | None:
+    # A blank inline row has no times yet; ClassSession.hours would subtract None from None.
+    if session.starts_at is None or session.ends_at is None:
+        return None
+    return session.hours
+
+
+class RequirementInline(admin.TabularInline):
+    model = Requirement
+    extra = 0
+    fields = ["credential_type", "valid_through", "needs_verification"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Requirement]:
+        # Each row is labelled with str(requirement), which reads the course and the credential type.
+        return super().get_queryset(request).select_related("course", "credential_type")
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["level", "title", "nominal_hours", "tuition", "min_age", "is_published"]
+    list_display_links = ["title"]
+    list_filter = ["level", "is_published"]
+    search_fields = ["title", "slug", "summary"]
+    ordering = ["display_order", "title"]
+    prepopulated_fields = {"slug": ["title"]}
+    fieldsets = [
+        (None, {"fields": ["level", "title", "slug", "is_published", "display_order"]}),
+        ("Description", {"fields": ["summary", "description", "scope", "audience"]}),
+        (
+            "Rules",
+            {"fields": ["nominal_hours", "tuition", "min_age", "age_checked_on", "attendance_threshold"]},
+        ),
+    ]
+    inlines = [RequirementInline]
+
+
+@admin.register(CredentialType)
+class CredentialTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "granted_by", "validity_months"]
+    list_filter = ["granted_by"]
+    list_select_related = ["granted_by"]
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+@admin.register(Requirement)
+class RequirementAdmin(admin.ModelAdmin):
+    list_display = ["course", "credential_type", "valid_through", "needs_verification"]
+    list_filter = ["course", "credential_type", "needs_verification"]
+    list_select_related = ["course", "credential_type"]
+    search_fields = ["course__title", "credential_type__name", "credential_type__code"]
+    ordering = ["course__display_order", "course__title", "credential_type__name"]
+
+
+class ClassSessionInline(admin.TabularInline):
+    model = ClassSession
+    extra = 0
+    fields = ["starts_at", "ends_at", "hours", "kind", "topic", "location"]
+    readonly_fields = ["hours"]
+    ordering = ["starts_at"]
+
+    @admin.display(description="Hours")
+    def hours(self, session: ClassSession) -> Decimal | None:
+        return session_hours(session)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:
+        # str(session), shown on each row, reads the cohort's code.
+        return super().get_queryset(request).select_related("cohort")
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["course", "code", "starts_on", "ends_on", "status", "capacity", "seats_taken", "waitlisted"]
+    list_display_links = ["code"]
+    list_filter = ["course", "status"]
+    list_select_related = ["course"]
+    search_fields = ["code", "location"]
+    ordering = ["-starts_on", "code"]
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ["instructors"]
+    readonly_fields = ["seats_taken", "waitlisted"]
+    fieldsets = [
+        (None, {"fields": ["course", "code", "status"]}),
+        ("When and where", {"fields": ["starts_on", "ends_on", "schedule", "location"]}),
+        (
+            "Enrollment",
+            {
+                "fields": [
+                    "capacity",
+                    "seats_taken",
+                    "waitlisted",
+                    "enrollment_opens_at",
+                    "enrollment_closes_at",
+                    "offer_hours",
+                ]
+            },
+        ),
+        ("Teaching", {"fields": ["instructors"]}),
+    ]
+    inlines = [ClassSessionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
+        # Seats are derived from enrollments: counting them in the same query keeps the changelist to a fixed
+        # number of queries however many cohorts it shows.
+        return super().get_queryset(request).with_seat_counts()
+
+    @admin.display(description="Seats taken", ordering="seats_taken")
+    def seats_taken(self, cohort: Cohort) -> int | None:
+        return cohort.seats_taken if cohort.pk is not None else None
+
+    @admin.display(description="Waitlisted", ordering="waitlisted")
+    def waitlisted(self, cohort: Cohort) -> int | None:
+        return getattr(cohort, "waitlisted", None)
+
+
+@admin.register(ClassSession)
+class ClassSessionAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "starts_at", "ends_at", "kind", "topic", "hours"]
+    list_display_links = ["starts_at"]
+    list_filter = ["kind", "cohort__course"]
+    list_select_related = ["cohort"]
+    search_fields = ["topic", "cohort__code"]
+    ordering = ["-starts_at"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["cohort"]
+    fields = ["cohort", "starts_at", "ends_at", "hours", "kind", "topic", "location"]
+    readonly_fields = ["hours"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:
+        # Autocomplete results (attendance) are labelled with str(session), which reads the cohort's code.
+        return super().get_queryset(request).select_related("cohort")
+
+    @admin.display(description="Hours")
+    def hours(self, session: ClassSession) -> Decimal | None:
+        return session_hours(session)
