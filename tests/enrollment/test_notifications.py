@@ -1,0 +1,56 @@
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from enrollment import notifications, services
+from enrollment.models import Enrollment
+from tests.factories import make_cohort, student_details
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("kind", sorted(notifications.SUBJECTS))
+def test_every_email_has_text_and_html_with_the_private_link(kind):
+    cohort = make_cohort(code="EMT-2027-SPR-EVE")
+    enrollment = services.request_seat(
+        cohort=cohort, student=student_details(first_name="Zoë & <Co>", email="zoe@example.com")
+    )
+    enrollment.reason = "Because <reasons>"
+    enrollment.save(update_fields=["reason"])
+    mail.outbox.clear()
+
+    notifications.send_enrollment_email(enrollment.pk, kind)
+
+    message = mail.outbox[0]
+    assert message.to == ["zoe@example.com"]
+    assert "EMT-2027-SPR-EVE" in message.subject
+    assert "Zoë & <Co>" in message.body  # plain text is not HTML-escaped
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "Zoë &amp; &lt;Co&gt;" in html  # the HTML part is
+    if kind not in {"offer_lapsed", "withdrawn", "rejected"}:
+        assert f"/my/{enrollment.token}/" in message.body
+
+
+def test_lost_links_lists_every_enrollment():
+    one, two = make_cohort(), make_cohort()
+    first = services.request_seat(cohort=one, student=student_details(email="pat@example.com"))
+    second = services.request_seat(cohort=two, student=student_details(email="pat@example.com"))
+    mail.outbox.clear()
+    notifications.send_lost_links(first.student)
+    assert first.token in mail.outbox[0].body
+    assert second.token in mail.outbox[0].body
+
+
+def test_expire_offers_command_lapses_offers(capsys):
+    cohort = make_cohort(capacity=1)
+    seated = services.request_seat(cohort=cohort, student=student_details())
+    waiting = services.request_seat(cohort=cohort, student=student_details())
+    services.withdraw(enrollment=seated)
+    Enrollment.objects.filter(pk=waiting.pk).update(offer_expires_at="2000-01-01T00:00:00Z")
+    call_command("expire_offers")
+    assert "1 expired offer lapsed." in capsys.readouterr().out
+    waiting.refresh_from_db()
+    assert waiting.status == "LAPSED"
+    call_command("expire_offers")
+    assert "0 expired offers lapsed." in capsys.readouterr().out
