@@ -288,6 +288,14 @@ def request_seat(
                     date_of_birth=student.date_of_birth,
                 )
             for details in credentials:
+                if any(
+                    c.credential_type_id == details.credential_type.pk
+                    and c.number.casefold() == details.number.casefold()
+                    and c.expires_on == details.expires_on
+                    and not details.evidence
+                    for c in on_file
+                ):
+                    continue  # the same card typed again: keep the one on file (and its verification)
                 Credential.objects.create(
                     student=person,
                     credential_type=details.credential_type,

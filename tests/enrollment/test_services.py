@@ -415,3 +415,14 @@ def test_audit_events_are_append_only():
         AuditEvent.objects.all().delete()
     with pytest.raises(TypeError):
         AuditEvent.objects.update(reason="x")
+
+
+def test_the_same_credential_typed_again_is_not_stored_twice():
+    course = make_course()
+    cpr = make_credential_type()
+    make_requirement(course, cpr)
+    one, two = make_cohort(course=course), make_cohort(course=course)
+    card = credential_details(cpr, number="BLS-1")
+    services.request_seat(cohort=one, student=student_details(email="lee@example.com"), credentials=[card])
+    services.request_seat(cohort=two, student=student_details(email="lee@example.com"), credentials=[card])
+    assert Credential.objects.count() == 1
