@@ -282,7 +282,9 @@ def test_withdraw_has_a_confirmation_step(client, emt_cohort):
     assert "You have withdrawn" in done.content.decode()
 
 
-def test_status_page_offers_accept_and_shows_deadline(client, emt_cohort):
+@pytest.fixture
+def offered(emt_cohort):
+    """A full two-seat cohort where one seated student withdrew: the first person waiting holds an offer."""
     ctype = emt_cohort.course.requirements.get().credential_type
     seated = [
         services.request_seat(cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)])
@@ -292,6 +294,13 @@ def test_status_page_offers_accept_and_shows_deadline(client, emt_cohort):
         cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)]
     )
     services.withdraw(enrollment=seated[0])
+    waiting.refresh_from_db()
+    assert waiting.status == S.OFFERED
+    return waiting
+
+
+def test_status_page_offers_accept_and_shows_deadline(client, offered):
+    waiting = offered
     page = client.get(f"/my/{waiting.token}/").content.decode()
     assert "Accept offer" in page
     assert "Accept by" in page
@@ -299,16 +308,8 @@ def test_status_page_offers_accept_and_shows_deadline(client, emt_cohort):
     assert "You are enrolled." in response.content.decode()
 
 
-def test_status_page_treats_an_expired_offer_as_lapsed(client, emt_cohort):
-    ctype = emt_cohort.course.requirements.get().credential_type
-    seated = [
-        services.request_seat(cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)])
-        for _ in range(2)
-    ]
-    waiting = services.request_seat(
-        cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)]
-    )
-    services.withdraw(enrollment=seated[0])
+def test_status_page_treats_an_expired_offer_as_lapsed(client, offered):
+    waiting = offered
     Enrollment.objects.filter(pk=waiting.pk).update(offer_expires_at=timezone.now() - datetime.timedelta(minutes=1))
     page = client.get(f"/my/{waiting.token}/").content.decode()
     assert "Accept offer" not in page
