@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
+from enrollment import services
 
 # The one place the admin site is named (the enrollment admin registers into the same default site).
 admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
@@ -87,8 +90,39 @@ class ClassSessionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("cohort")
 
 
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["capacity"]  # the admin adds the rest from CohortAdmin.fieldsets
+
+    def clean_capacity(self) -> int:
+        capacity = self.cleaned_data["capacity"]
+        if self.instance.pk is not None and "capacity" in self.changed_data and capacity < self.initial["capacity"]:
+            # The check locks the cohort until the admin's transaction (which also saves it) commits.
+            try:
+                services.check_capacity(cohort=self.instance, capacity=capacity)
+            except services.EnrollmentError as error:
+                raise ValidationError(error.message, code=error.code) from error
+        return capacity
+
+
+@admin.action(description="Offer free seats to the waitlist", permissions=["change"])
+def offer_next_seats(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Cohort]) -> None:
+    reports = []
+    for cohort in queryset.order_by("starts_on", "code"):
+        offered = services.promote_waitlist(cohort=cohort, actor=request.user)
+        if offered:
+            names = ", ".join(str(enrollment.student) for enrollment in offered)
+            reports.append(f"{cohort.code}: {len(offered)} offered ({names})")
+        else:
+            reports.append(f"{cohort.code}: no free seat or nobody waiting")
+    messages.info(request, "; ".join(reports))
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
+    form = CohortForm
+    actions = [offer_next_seats]
     list_display = ["course", "code", "starts_on", "ends_on", "status", "capacity", "seats_taken", "waitlisted"]
     list_display_links = ["code"]
     list_filter = ["course", "status"]
@@ -117,6 +151,15 @@ class CohortAdmin(admin.ModelAdmin):
         ("Teaching", {"fields": ["instructors"]}),
     ]
     inlines = [ClassSessionInline]
+
+    def save_model(self, request: HttpRequest, obj: Cohort, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data and obj.capacity > form.initial["capacity"]:
+            # Raised capacity: the new seats go to the waitlist at once, in order, as a withdrawal's would.
+            offered = services.promote_waitlist(cohort=obj, actor=request.user)
+            if offered:
+                names = ", ".join(str(enrollment.student) for enrollment in offered)
+                messages.info(request, f"{len(offered)} freed seat(s) of {obj.code} offered to the waitlist: {names}.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
         # Seats are derived from enrollments: counting them in the same query keeps the changelist to a fixed

@@ -6,18 +6,24 @@ them read-only; the audit trail cannot be added to, changed or deleted here by a
 
 from __future__ import annotations
 
+import csv
+import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 
 from enrollment import services
-from enrollment.models import Attendance, AuditEvent, Credential, Enrollment, Student
+from enrollment.models import Attendance, AuditEvent, Credential, Enrollment, EnrollmentStatus, Student
 
 
 class CredentialInline(admin.TabularInline):
@@ -159,6 +165,202 @@ class AuditEventInline(admin.TabularInline):
         return False
 
 
+# --- enrollment actions: each row goes through a service, and the outcome is reported row by row -----------------
+
+
+def apply_to_each(
+    request: HttpRequest, queryset: QuerySet[Enrollment], *, done_word: str, change: Callable[[Enrollment], object]
+) -> None:
+    """Call `change` on each selected enrollment and report, e.g. "3 approved; 1 skipped: EMT-2027-SPR-EVE is full".
+
+    Each call is its own transaction (the service's), so one refusal leaves the other rows' changes in place and is
+    itself never half-applied.
+    """
+    done, skipped = 0, []
+    for enrollment in queryset.select_related("student", "cohort").order_by("created_at", "pk"):
+        try:
+            change(enrollment)
+        except services.EnrollmentError as error:
+            skipped.append(f"{enrollment.student} in {enrollment.cohort.code}: {error.message}")
+        else:
+            done += 1
+    report = f"{done} {done_word}"
+    if skipped:
+        report += f"; {len(skipped)} skipped: " + " ".join(skipped)
+    level = messages.SUCCESS if not skipped else messages.WARNING if done else messages.ERROR
+    messages.add_message(request, level, report)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=2000,
+        help_text="Recorded in the enrollment's history.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Give a reason.", code="required")
+        return reason
+
+
+def ask_reason_then_apply(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Enrollment],
+    *,
+    title: str,
+    explanation: str,
+    done_word: str,
+    change: Callable[[Enrollment, str], object],
+) -> TemplateResponse | None:
+    """An action with an intermediate page asking for a reason; applied once the page is submitted."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        apply_to_each(request, queryset, done_word=done_word, change=lambda enrollment: change(enrollment, reason))
+        return None  # back to the changelist
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "explanation": explanation,
+        "form": form,
+        "opts": opts,
+        "enrollments": queryset.select_related("student", "cohort"),
+        "action": request.POST["action"],
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "preserved_filters": modeladmin.get_preserved_filters(request),
+    }
+    return TemplateResponse(request, "admin/enrollment/enrollment/action_reason.html", context)
+
+
+@admin.action(description="Approve selected pending enrollments", permissions=["change"])
+def approve_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+    apply_to_each(
+        request,
+        queryset,
+        done_word="approved",
+        change=lambda enrollment: services.approve(enrollment=enrollment, actor=request.user),
+    )
+
+
+@admin.action(description="Reject selected enrollments (asks for a reason)", permissions=["change"])
+def reject_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
+) -> TemplateResponse | None:
+    return ask_reason_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        title="Reject enrollments",
+        explanation="The reason is e-mailed to each student.",
+        done_word="rejected",
+        change=lambda enrollment, reason: services.reject(enrollment=enrollment, actor=request.user, reason=reason),
+    )
+
+
+@admin.action(description="Withdraw selected enrollments (asks for a reason)", permissions=["change"])
+def withdraw_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
+) -> TemplateResponse | None:
+    return ask_reason_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        title="Withdraw enrollments",
+        explanation="Each student is e-mailed; a freed seat is offered to the next person on the waitlist.",
+        done_word="withdrawn",
+        change=lambda enrollment, reason: services.withdraw(enrollment=enrollment, actor=request.user, reason=reason),
+    )
+
+
+@admin.action(description="Mark selected as completed (grants the course's credential)", permissions=["change"])
+def complete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+    apply_to_each(
+        request,
+        queryset,
+        done_word="completed",
+        change=lambda enrollment: services.complete(enrollment=enrollment, actor=request.user),
+    )
+
+
+@admin.action(description="Mark selected as did not complete (asks for a reason)", permissions=["change"])
+def did_not_complete_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
+) -> TemplateResponse | None:
+    return ask_reason_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        title="Mark enrollments as did not complete",
+        explanation="No credential is granted.",
+        done_word="marked as did not complete",
+        change=lambda enrollment, reason: services.mark_did_not_complete(
+            enrollment=enrollment, actor=request.user, reason=reason
+        ),
+    )
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+CSV_HEADER = ["Student", "Email", "Phone", "Cohort", "Course", "Status", "Created", "Waitlist position"]
+
+
+@admin.action(description="Export selected enrollments as CSV", permissions=["view"])
+def export_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> HttpResponse:
+    rows = (
+        queryset.with_waitlist_position()
+        .select_related("student", "cohort__course")
+        .order_by("cohort__starts_on", "cohort__code", "student__last_name", "student__first_name", "pk")
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="enrollments-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for enrollment in rows:
+        writer.writerow(
+            spreadsheet_cell(value)
+            for value in [
+                enrollment.student.full_name,
+                enrollment.student.email,
+                enrollment.student.phone,
+                enrollment.cohort.code,
+                enrollment.cohort.course.title,
+                enrollment.get_status_display(),
+                timezone.localtime(enrollment.created_at).strftime("%Y-%m-%d %H:%M"),
+                enrollment.waitlist_position,
+            ]
+        )
+    return response
+
+
+class PendingTooLongFilter(admin.SimpleListFilter):
+    """Pending review for more than 48 hours: the students who have waited longest for staff."""
+
+    title = "waiting for review"
+    parameter_name = "pending"
+    HOURS = 48
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("over48h", f"Pending for more than {self.HOURS} h")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+        if self.value() == "over48h":
+            cutoff = timezone.now() - datetime.timedelta(hours=self.HOURS)
+            return queryset.filter(status=EnrollmentStatus.PENDING_REVIEW, status_changed_at__lt=cutoff)
+        return queryset
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
     add_form = EnrollmentAddForm
@@ -174,8 +376,16 @@ class EnrollmentAdmin(admin.ModelAdmin):
             },
         )
     ]
-    list_display = ["student", "cohort", "status", "created_at", "status_changed_at", "offer_expires_at"]
-    list_filter = ["status", "cohort__course", "cohort"]
+    list_display = [
+        "student",
+        "cohort",
+        "status",
+        "waitlist_position",
+        "created_at",
+        "status_changed_at",
+        "offer_expires_at",
+    ]
+    list_filter = ["status", PendingTooLongFilter, "cohort__course", "cohort"]
     list_select_related = ["student", "cohort"]
     search_fields = ["student__first_name", "student__last_name", "student__email", "cohort__code"]
     ordering = ["-created_at"]
@@ -186,10 +396,49 @@ class EnrollmentAdmin(admin.ModelAdmin):
         ("Dates", {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
     ]
     inlines = [AuditEventInline]
+    actions = [
+        approve_selected,
+        reject_selected,
+        withdraw_selected,
+        complete_selected,
+        did_not_complete_selected,
+        export_csv,
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
-        # Autocomplete results (attendance) are labelled with str(enrollment): student and cohort.
-        return super().get_queryset(request).select_related("student", "cohort")
+        # Autocomplete results (attendance) are labelled with str(enrollment): student and cohort. The waitlist
+        # position is counted in the same query, so the changelist does not run one query per row.
+        return super().get_queryset(request).select_related("student", "cohort").with_waitlist_position()
+
+    def get_urls(self) -> list[URLPattern]:
+        review = path(
+            "review/", self.admin_site.admin_view(self.review_queue_view), name="enrollment_enrollment_review"
+        )
+        return [review, *super().get_urls()]
+
+    def review_queue_view(self, request: HttpRequest) -> TemplateResponse:
+        """Enrollments pending review, oldest first, with the student's credentials to check."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        credentials = Credential.objects.select_related("credential_type").order_by("credential_type__name", "pk")
+        enrollments = (
+            Enrollment.objects.filter(status=EnrollmentStatus.PENDING_REVIEW)
+            .select_related("student", "cohort")
+            .prefetch_related(Prefetch("student__credentials", queryset=credentials))
+            .order_by("status_changed_at", "pk")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Review queue",
+            "opts": self.model._meta,
+            "enrollments": enrollments,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/enrollment/enrollment/review_queue.html", context)
+
+    @admin.display(description="Waitlist #", ordering="waitlist_position")
+    def waitlist_position(self, enrollment: Enrollment) -> int | None:
+        return getattr(enrollment, "waitlist_position", None)
 
     def get_fieldsets(self, request: HttpRequest, obj: Enrollment | None = None) -> list:
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)

@@ -7,8 +7,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,6 +131,30 @@ class EnrollmentQuerySet(models.QuerySet):
         """Waitlisted enrollments in the order they will be offered a seat (first come, first served)."""
         return self.filter(status=S.WAITLISTED).order_by("waitlisted_at", "pk")
 
+    def with_waitlist_position(self) -> EnrollmentQuerySet:
+        """Annotate waitlist_position: the 1-based place in the cohort's waitlist, None when not waitlisted.
+
+        Counted against the whole waitlist of each cohort, not against the rows selected, in the same query.
+        """
+        ahead = (
+            Enrollment.objects.filter(cohort=OuterRef("cohort"), status=S.WAITLISTED)
+            .filter(
+                Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+                | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+            )
+            .order_by()
+            .values("cohort")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            waitlist_position=Case(
+                When(status=S.WAITLISTED, then=Coalesce(Subquery(ahead), 0) + Value(1)),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+
     def for_roster(self) -> EnrollmentQuerySet:
         return (
             self.filter(status__in=[S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE])
@@ -234,6 +258,10 @@ ACTION_WORDS = {
     "enrollment.withdrawn": "Withdrew",
     "enrollment.rejected": "Not accepted",
     "enrollment.approved": "Credentials verified; seat confirmed",
+    "attendance.recorded": "Attendance recorded",
+    "enrollment.completed": "Completed the course",
+    "enrollment.did_not_complete": "Did not complete the course",
+    "credential.granted": "Credential granted on completion",
 }
 
 

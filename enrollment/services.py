@@ -17,10 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from courses.models import Cohort, CredentialType, Requirement
+from courses.models import ClassSession, Cohort, CredentialType, Requirement
 from enrollment import notifications
 from enrollment.models import (
     TRANSITIONS,
+    Attendance,
+    AttendanceStatus,
     AuditEvent,
     Credential,
     CredentialStatus,
@@ -487,3 +489,171 @@ def reject(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> E
         if held_seat:
             _offer_free_seats(cohort, actor=actor, now=now)
         return enrollment
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it is shorter (Jan 31 + 1 month = Feb 28/29)."""
+    year, month_index = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month = month_index + 1
+    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+def complete(*, enrollment: Enrollment, actor: AbstractBaseUser) -> Enrollment:
+    """Mark an enrolled student as having completed the course and grant the credentials the course grants."""
+    with transaction.atomic():
+        cohort, enrollment = _lock_enrollment(enrollment.pk)
+        now = timezone.now()
+        today = timezone.localdate(now)
+        granted = []
+        # Refused transitions raise before anything is written: the credential follows the status change.
+        _move(enrollment, S.COMPLETED, actor=actor, action="enrollment.completed", now=now)
+        for ctype in CredentialType.objects.filter(granted_by_id=cohort.course_id).order_by("pk"):
+            credential = Credential.objects.create(
+                student=enrollment.student,
+                credential_type=ctype,
+                number=f"Completed {cohort.code}",
+                issued_on=today,
+                expires_on=add_months(today, ctype.validity_months) if ctype.validity_months else None,
+                status=CredentialStatus.VERIFIED,
+                verified_by=actor,
+                verified_at=now,
+            )
+            granted.append(credential)
+        if granted:
+            _audit(
+                action="credential.granted",
+                enrollment=enrollment,
+                actor=actor,
+                data={"credentials": [c.pk for c in granted], "types": [c.credential_type.code for c in granted]},
+            )
+        return enrollment
+
+
+def mark_did_not_complete(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> Enrollment:
+    """Record that an enrolled student did not complete the course, with the reason; no credential is granted."""
+    if not reason.strip():
+        raise EnrollmentError("Say why the student did not complete the course.", code="reason_required")
+    with transaction.atomic():
+        _, enrollment = _lock_enrollment(enrollment.pk)
+        _move(enrollment, S.DID_NOT_COMPLETE, actor=actor, action="enrollment.did_not_complete", reason=reason.strip())
+        return enrollment
+
+
+def check_capacity(*, cohort: Cohort, capacity: int) -> None:
+    """Refuse a capacity below the seats already held.
+
+    Call it inside the transaction that saves the new capacity (the admin's change view runs in one): the cohort row
+    stays locked until that transaction commits, so no seat can be taken between the check and the save.
+    """
+    with transaction.atomic():
+        locked = _lock_cohort(cohort.pk)
+        held = Enrollment.objects.seat_holding().filter(cohort=locked).count()
+        if capacity < held:
+            raise EnrollmentError(
+                f"{locked.code} has {held} seat{'s' if held != 1 else ''} taken, so its capacity cannot be lowered "
+                f"to {capacity}. Withdraw or move {held - capacity} first, or keep the capacity at {held} or more.",
+                code="capacity_below_seats",
+            )
+
+
+# --- attendance --------------------------------------------------------------------------------------------------
+
+# Who is on a cohort's roster and so may have attendance recorded: seated now, or once seated in a finished cohort.
+SEATED_STATUSES = frozenset({S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE})
+# Statuses that record no time in class, whatever minutes were typed next to them.
+NO_TIME_STATUSES = frozenset({AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED})
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    enrollment: Enrollment
+    status: str
+    minutes: int
+
+
+def record_attendance(
+    *, session: ClassSession, entries: list[AttendanceEntry], actor: AbstractBaseUser | None
+) -> list[Attendance]:
+    """Record or correct one class session's attendance; every changed row is audited in the same transaction.
+
+    Absent and excused record 0 minutes (an excused absence is not time in class); present and late record the
+    minutes given, from 0 to the session's length.
+    """
+    with transaction.atomic():
+        # Lock the session so two people saving the same sheet at once are applied one after the other.
+        session = ClassSession.objects.select_for_update().select_related("cohort").get(pk=session.pk)
+        now = timezone.now()
+        if session.starts_at > now:
+            local = timezone.localtime(session.starts_at)
+            raise EnrollmentError(
+                f"This session has not started yet: attendance can be recorded from {_day(local.date())} at "
+                f"{date_format(local, 'g:i A')}.",
+                code="session_not_started",
+            )
+        seated = {
+            e.pk: e
+            for e in Enrollment.objects.filter(cohort_id=session.cohort_id, status__in=SEATED_STATUSES).select_related(
+                "student"
+            )
+        }
+        seen: set[int] = set()
+        for entry in entries:
+            enrollment = seated.get(entry.enrollment.pk)
+            if enrollment is None:
+                raise EnrollmentError(
+                    f"{entry.enrollment.student} is not on the roster of {session.cohort.code}.", code="not_seated"
+                )
+            if enrollment.pk in seen:
+                raise EnrollmentError(f"{enrollment.student} is listed twice.", code="duplicate_entry")
+            seen.add(enrollment.pk)
+            if entry.status not in AttendanceStatus.values:
+                raise EnrollmentError(
+                    f"Choose present, late, absent or excused for {enrollment.student}.", code="invalid_status"
+                )
+            if not 0 <= entry.minutes <= session.minutes:
+                raise EnrollmentError(
+                    f"Minutes for {enrollment.student} must be between 0 and {session.minutes}, the length of the "
+                    "session.",
+                    code="minutes_out_of_range",
+                )
+
+        existing = {a.enrollment_id: a for a in Attendance.objects.select_for_update().filter(session=session)}
+        recorded = []
+        for entry in entries:
+            enrollment = seated[entry.enrollment.pk]
+            minutes = 0 if entry.status in NO_TIME_STATUSES else entry.minutes
+            row = existing.get(enrollment.pk)
+            old_status, old_minutes = (row.status, row.minutes) if row else ("", None)
+            if row is None:
+                row = Attendance.objects.create(
+                    enrollment=enrollment,
+                    session=session,
+                    status=entry.status,
+                    minutes=minutes,
+                    recorded_at=now,
+                    recorded_by=actor if actor is not None and actor.is_authenticated else None,
+                )
+            elif (row.status, row.minutes) != (entry.status, minutes):
+                row.status, row.minutes, row.recorded_at = entry.status, minutes, now
+                row.recorded_by = actor if actor is not None and actor.is_authenticated else None
+                row.save(update_fields=["status", "minutes", "recorded_at", "recorded_by"])
+            else:
+                recorded.append(row)
+                continue
+            _audit(
+                action="attendance.recorded",
+                enrollment=enrollment,
+                actor=actor,
+                data={
+                    "session": session.pk,
+                    "old_status": old_status,
+                    "new_status": entry.status,
+                    "old_minutes": old_minutes,
+                    "new_minutes": minutes,
+                },
+            )
+            recorded.append(row)
+        return recorded
