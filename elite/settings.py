@@ -142,7 +142,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "/admin/login/"
+# Instructors log in on the site (Django's auth views at /accounts/); staff may use the admin's own login too.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/instructor/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"

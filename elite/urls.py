@@ -6,6 +6,8 @@ from elite import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("instructor/", include("enrollment.portal_urls")),
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),
 ]

@@ -1,0 +1,368 @@
+"""The instructor portal: who may see what, attendance rules, hours arithmetic, query counts and the CSV roster."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from courses.models import CohortStatus
+from enrollment import portal
+from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Enrollment, EnrollmentStatus
+from enrollment.services import AttendanceEntry, EnrollmentError, record_attendance
+from tests.factories import make_cohort, make_course, make_session, make_student
+
+pytestmark = pytest.mark.django_db
+
+S = EnrollmentStatus
+A = AttendanceStatus
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(username=username, password="pw-for-tests-123", **extra)
+
+
+def seat(cohort, status: str = S.ENROLLED, **student) -> Enrollment:
+    return Enrollment.objects.create(student=make_student(**student), cohort=cohort, status=status)
+
+
+@pytest.fixture
+def school():
+    today = timezone.localdate()
+    course = make_course(nominal_hours=120, attendance_threshold=90)
+    cohort = make_cohort(
+        course=course,
+        code="EMT-2026-FALL-EVE",
+        starts_on=today - datetime.timedelta(days=20),
+        ends_on=today + datetime.timedelta(days=60),
+        status=CohortStatus.RUNNING,
+    )
+    other = make_cohort(course=course, code="EMT-2026-FALL-DAY", status=CohortStatus.RUNNING)
+    instructor = make_user("instructor1")
+    instructor2 = make_user("instructor2")
+    staff = make_user("staff", is_staff=True)
+    cohort.instructors.add(instructor)
+    other.instructors.add(instructor2)
+    past = make_session(cohort, days_from_now=-7, hours=4, topic="Airway management")
+    future = make_session(cohort, days_from_now=3, hours=4, topic="Trauma")
+    other_session = make_session(other, days_from_now=-2, hours=4)
+    enrollment = seat(cohort, first_name="Ana", last_name="Zapata")
+    return {
+        "cohort": cohort,
+        "other": other,
+        "instructor": instructor,
+        "instructor2": instructor2,
+        "staff": staff,
+        "past": past,
+        "future": future,
+        "other_session": other_session,
+        "enrollment": enrollment,
+    }
+
+
+def portal_urls(school) -> list[str]:
+    c, s = school["cohort"].pk, school["past"].pk
+    return [
+        f"/instructor/cohorts/{c}/",
+        f"/instructor/cohorts/{c}/roster.csv",
+        f"/instructor/sessions/{s}/attendance/",
+        f"/instructor/sessions/{s}/sign-in/",
+        f"/instructor/sessions/{school['future'].pk}/sign-in/",
+    ]
+
+
+# --- access -----------------------------------------------------------------------------------------------------
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, school):
+    for url in ["/instructor/", *portal_urls(school)]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/?next="), url
+
+
+def test_a_students_private_link_gives_no_access_to_the_portal(client, school):
+    assert client.get(school["enrollment"].get_absolute_url()).status_code == 200
+    for url in ["/instructor/", *portal_urls(school)]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_the_cohorts_instructor_sees_every_page(client, school):
+    client.force_login(school["instructor"])
+    for url in ["/instructor/", *portal_urls(school)]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_another_instructor_gets_404_never_403(client, school):
+    client.force_login(school["instructor2"])
+    for url in portal_urls(school):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/instructor/sessions/{school['past'].pk}/attendance/", {}).status_code == 404
+    page = client.get("/instructor/").content.decode()
+    assert "EMT-2026-FALL-DAY" in page
+    assert "EMT-2026-FALL-EVE" not in page
+
+
+def test_staff_see_every_cohort(client, school):
+    client.force_login(school["staff"])
+    for url in ["/instructor/", *portal_urls(school)]:
+        assert client.get(url).status_code == 200, url
+    page = client.get("/instructor/").content.decode()
+    assert "EMT-2026-FALL-DAY" in page
+    assert "EMT-2026-FALL-EVE" in page
+
+
+def test_login_page_logs_an_instructor_in_to_my_cohorts(client, school):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200
+    response = client.post("/accounts/login/", {"username": "instructor1", "password": "pw-for-tests-123"})
+    assert response.status_code == 302
+    assert response["Location"] == "/instructor/"
+    assert "Log out" in client.get("/instructor/").content.decode()
+    assert client.post("/accounts/logout/").status_code == 200
+    assert client.get("/instructor/").status_code == 302
+
+
+def test_password_reset_sends_an_email(client, school, mailoutbox):
+    school["instructor"].email = "dana@elite-ems.example"
+    school["instructor"].save()
+    response = client.post("/accounts/password_reset/", {"email": "dana@elite-ems.example"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/reset/" in mailoutbox[0].body
+
+
+# --- attendance rules -------------------------------------------------------------------------------------------
+
+
+def test_attendance_is_refused_for_a_session_not_started(school):
+    with pytest.raises(EnrollmentError) as error:
+        record_attendance(
+            session=school["future"],
+            entries=[AttendanceEntry(school["enrollment"], A.PRESENT, 240)],
+            actor=school["instructor"],
+        )
+    assert error.value.code == "session_not_started"
+    assert "has not started yet" in error.value.message
+    assert not Attendance.objects.exists()
+
+
+def test_attendance_page_of_a_future_session_says_so_and_records_nothing(client, school):
+    client.force_login(school["instructor"])
+    url = f"/instructor/sessions/{school['future'].pk}/attendance/"
+    assert "has not started yet" in client.get(url).content.decode()
+    pk = school["enrollment"].pk
+    response = client.post(url, {f"status_{pk}": "present", f"minutes_{pk}": "240"})
+    assert response.status_code == 200
+    assert "has not started yet" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("minutes", [-1, 241])
+def test_minutes_are_bounded_by_the_session_length(school, minutes):
+    with pytest.raises(EnrollmentError) as error:
+        record_attendance(
+            session=school["past"],
+            entries=[AttendanceEntry(school["enrollment"], A.PRESENT, minutes)],
+            actor=school["instructor"],
+        )
+    assert error.value.code == "minutes_out_of_range"
+    assert not Attendance.objects.exists()
+
+
+def test_only_seated_students_have_attendance(school):
+    waiting = seat(school["cohort"], status=S.WAITLISTED)
+    with pytest.raises(EnrollmentError) as error:
+        record_attendance(
+            session=school["past"], entries=[AttendanceEntry(waiting, A.PRESENT, 240)], actor=school["instructor"]
+        )
+    assert error.value.code == "not_seated"
+
+
+def test_every_change_is_audited_and_unchanged_rows_are_not(school):
+    enrollment, session, actor = school["enrollment"], school["past"], school["instructor"]
+    record_attendance(session=session, entries=[AttendanceEntry(enrollment, A.PRESENT, 240)], actor=actor)
+    record_attendance(session=session, entries=[AttendanceEntry(enrollment, A.PRESENT, 240)], actor=actor)
+    record_attendance(session=session, entries=[AttendanceEntry(enrollment, A.LATE, 200)], actor=actor)
+    row = Attendance.objects.get()
+    assert (row.status, row.minutes, row.recorded_by) == (A.LATE, 200, actor)
+    events = list(AuditEvent.objects.filter(action="attendance.recorded").order_by("pk"))
+    assert len(events) == 2
+    assert events[1].enrollment == enrollment
+    assert events[1].actor == actor
+    assert events[1].data == {
+        "session": session.pk,
+        "old_status": "present",
+        "new_status": "late",
+        "old_minutes": 240,
+        "new_minutes": 200,
+    }
+
+
+def test_absent_and_excused_record_no_minutes(school):
+    record_attendance(
+        session=school["past"], entries=[AttendanceEntry(school["enrollment"], A.EXCUSED, 240)], actor=None
+    )
+    assert Attendance.objects.get().minutes == 0
+
+
+def test_the_attendance_form_defaults_to_the_full_session_and_saves(client, school):
+    client.force_login(school["instructor"])
+    url = f"/instructor/sessions/{school['past'].pk}/attendance/"
+    page = client.get(url).content.decode()
+    pk = school["enrollment"].pk
+    assert f'name="minutes_{pk}" id="id_minutes_{pk}" value="240"' in page
+    response = client.post(url, {f"status_{pk}": "late", f"minutes_{pk}": "185"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/instructor/cohorts/{school['cohort'].pk}/"
+    assert Attendance.objects.get().minutes == 185
+    roster = client.get(response["Location"]).content.decode()
+    assert "3.1 of 120 h" in roster
+    # Editable later: the saved values come back in the form.
+    assert f'name="minutes_{pk}" id="id_minutes_{pk}" value="185"' in client.get(url).content.decode()
+
+
+# --- hours arithmetic -------------------------------------------------------------------------------------------
+
+
+def test_hours_count_late_minutes_and_leave_excused_sessions_out_of_the_rate(school):
+    cohort = school["cohort"]
+    s1 = school["past"]
+    s2 = make_session(cohort, days_from_now=-5, hours=4)
+    s3 = make_session(cohort, days_from_now=-3, hours=4)
+    excused = school["enrollment"]  # Zapata
+    steady = seat(cohort, first_name="Bo", last_name="Adams")
+    absent = seat(cohort, first_name="Cy", last_name="Moreno")
+    for session, rows in [
+        (s1, [(excused, A.PRESENT, 240), (steady, A.PRESENT, 240), (absent, A.PRESENT, 240)]),
+        (s2, [(excused, A.LATE, 180), (steady, A.PRESENT, 240), (absent, A.PRESENT, 240)]),
+        (s3, [(excused, A.EXCUSED, 0), (steady, A.LATE, 210), (absent, A.ABSENT, 0)]),
+    ]:
+        record_attendance(session=session, entries=[AttendanceEntry(*row) for row in rows], actor=None)
+
+    roster = portal.build_roster(cohort)
+    assert roster.scheduled_hours == "12"  # three past 4-hour sessions; the future one is not counted
+    by_name = {row.student.last_name: row for row in roster.rows}
+    assert [row.student.last_name for row in roster.rows] == ["Adams", "Moreno", "Zapata"]
+
+    # 240 + 180 late + 0 excused = 7 h of 12 scheduled, but 7 of the 8 h not excused: 87 % < 90 %.
+    assert by_name["Zapata"].attended_hours == "7"
+    assert by_name["Zapata"].progress == "7 of 120 h"
+    assert by_name["Zapata"].attendance_percent == 87
+    assert by_name["Zapata"].at_risk
+    # 240 + 240 + 210 = 11.5 h of 12: 95 %.
+    assert by_name["Adams"].attended_hours == "11.5"
+    assert by_name["Adams"].attendance_percent == 95
+    assert not by_name["Adams"].at_risk
+    # An unexcused absence counts against the rate: 8 of 12 h.
+    assert by_name["Moreno"].attendance_percent == 66
+    assert by_name["Moreno"].at_risk
+
+
+def test_pending_and_waitlisted_people_are_counted_not_listed(client, school):
+    seat(school["cohort"], status=S.PENDING_REVIEW, last_name="Pendingperson")
+    seat(school["cohort"], status=S.WAITLISTED, last_name="Waitingperson")
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/cohorts/{school['cohort'].pk}/").content.decode()
+    assert "1 pending review" in page
+    assert "1 on the waitlist" in page
+    assert "Pendingperson" not in page
+    assert "Waitingperson" not in page
+    assert "Zapata" in page
+
+
+# --- query counts -----------------------------------------------------------------------------------------------
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/instructor/", "/instructor/cohorts/{pk}/", "/instructor/cohorts/{pk}/roster.csv"])
+def test_portal_pages_run_the_same_queries_for_5_and_40_students(client, school, path):
+    client.force_login(school["staff"])
+    cohort = school["cohort"]
+    counts = []
+    for size in (5, 40):
+        while Enrollment.objects.filter(cohort=cohort, status=S.ENROLLED).count() < size:
+            enrollment = seat(cohort)
+            record_attendance(session=school["past"], entries=[AttendanceEntry(enrollment, A.LATE, 200)], actor=None)
+        counts.append(_queries(client, path.format(pk=cohort.pk)))
+    assert counts[0] == counts[1]
+
+
+def test_attendance_and_sign_in_pages_run_the_same_queries_for_5_and_40_students(client, school):
+    client.force_login(school["instructor"])
+    cohort = school["cohort"]
+    counts = []
+    for size in (5, 40):
+        while Enrollment.objects.filter(cohort=cohort, status=S.ENROLLED).count() < size:
+            seat(cohort)
+        counts.append(
+            (
+                _queries(client, f"/instructor/sessions/{school['past'].pk}/attendance/"),
+                _queries(client, f"/instructor/sessions/{school['past'].pk}/sign-in/"),
+            )
+        )
+    assert counts[0] == counts[1]
+
+
+# --- CSV --------------------------------------------------------------------------------------------------------
+
+
+def test_roster_csv_is_formula_safe_and_named_for_the_cohort(client, school):
+    seat(school["cohort"], first_name="@SUM(A1)", last_name='=HYPERLINK("http://x.example","y")', phone="+1 312")
+    record_attendance(session=school["past"], entries=[AttendanceEntry(school["enrollment"], A.LATE, 150)], actor=None)
+    client.force_login(school["instructor"])
+    response = client.get(f"/instructor/cohorts/{school['cohort'].pk}/roster.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="roster-EMT-2026-FALL-EVE.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["Last name", "First name", "E-mail", "Phone"]
+    evil, zapata = rows[1], rows[2]
+    assert evil[0] == '\'=HYPERLINK("http://x.example","y")'
+    assert evil[1] == "'@SUM(A1)"
+    assert evil[3] == "'+1 312"
+    assert zapata[0] == "Zapata"
+    assert zapata[6:10] == ["2.5", "4", "120", "62"]
+    assert zapata[10] == "yes"
+
+
+def test_csv_cell_neutralises_every_formula_start():
+    for start in "=+-@":
+        assert portal.csv_cell(f"{start}1+1") == f"'{start}1+1"
+    assert portal.csv_cell("Rivera") == "Rivera"
+    assert portal.csv_cell(None) == ""
+
+
+def test_sign_in_sheet_has_the_school_the_session_and_a_row_per_student(client, school):
+    seat(school["cohort"], first_name="Bo", last_name="Adams")
+    seat(school["cohort"], status=S.WAITLISTED, last_name="Waitingperson")
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/sessions/{school['past'].pk}/sign-in/").content.decode()
+    assert "Elite EMS Academy" in page
+    assert "EMT-2026-FALL-EVE" in page
+    assert "Airway management" in page
+    assert "Signature" in page
+    assert page.index("Adams, Bo") < page.index("Zapata, Ana")
+    assert "Waitingperson" not in page
+    assert "style=" not in page
+    assert "<script>" not in page
+
+
+def test_password_change_pages_use_the_site_layout(client, school):
+    client.force_login(school["instructor"])
+    page = client.get("/accounts/password_change/")
+    assert page.status_code == 200
+    assert "Change your password" in page.content.decode()
+    assert "My cohorts" in page.content.decode()
