@@ -4,6 +4,7 @@ One module for every environment: `make run` turns DJANGO_DEBUG on, production l
 provide DJANGO_SECRET_KEY. See the settings table in README.md.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "courses",
     "enrollment",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "elite.urls"
@@ -134,6 +138,8 @@ else:
 
 # Signups per client address, e.g. "20/h"; "0" turns the limit off (load tests from one address need that).
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "20/h")
+# bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.
+BENCH_HELLO = env_bool("ELITE_BENCH", False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -145,6 +151,20 @@ AUTH_PASSWORD_VALIDATORS = [
 # Instructors log in on the site (Django's auth views at /accounts/); staff may use the admin's own login too.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/instructor/"
+
+# Failed logins are throttled by django-axes, on every authenticate() call (the site's login and the admin's): after
+# 5 failures for one username from one address, that pair is refused for 15 minutes, whatever the password. Attempts
+# live in the database, so every worker and server counts the same failures. Unlock early with
+# `python manage.py axes_reset_username <username>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"

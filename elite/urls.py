@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,3 +12,6 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),
 ]
+
+if settings.BENCH_HELLO:
+    urlpatterns.insert(0, path("bench/hello", views.hello))

@@ -15,3 +15,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    """Does nothing: the benchmark's yardstick for what the server stack itself costs (only under ELITE_BENCH=1)."""
+    return HttpResponse("hello", content_type="text/plain")

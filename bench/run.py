@@ -1,0 +1,431 @@
+"""Measure every main page of elite under load, against the stack's own limit, plus a signup burst.
+
+    make bench            # demo data, under 5 minutes
+    make bench SCALE=1    # the 100k-student data set (built once by seed_scale, reused afterwards)
+
+What it does: prepares a PostgreSQL database (migrate, demo data, optionally the scale data), starts the production
+server (gunicorn, 2 sync workers, DEBUG off) on 127.0.0.1, and for each page runs wrk from a second process:
+requests per second, p50 and p99 latency. A hello-world endpoint that does nothing is measured in the same run, and
+each page's throughput is printed as a ratio of it. Queries per request are counted in-process with Django's test
+client against the same database. Then 200 simultaneous signup POSTs (each with its own CSRF cookie and token, as a
+browser would send them) race for a 24-seat cohort.
+
+Results: a table on stdout and bench/results/latest.json (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+HOST, PORT = "127.0.0.1", 8765
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing wrk from Debian's packages")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+        return shutil.which("wrk") or sys.exit("bench: wrk could not be installed")
+    sys.exit("bench: wrk is missing; install Debian's wrk package (apt-get install wrk)")
+
+
+def ensure_postgres(database: str) -> None:
+    ready = subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"], check=False)
+    if ready.returncode != 0:
+        versions = os.listdir("/etc/postgresql")
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main", "start"], check=True)
+        time.sleep(2)
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+# --- in-process Django: fixtures and query counts ---------------------------------------------------------------
+
+
+def prepare_fixtures() -> dict:
+    """Pages to measure and what they need: an open cohort, a status link, a 40-student roster, logged-in cookies."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from courses.models import Cohort, CohortStatus, Course
+    from enrollment import services
+    from enrollment.models import Enrollment, EnrollmentStatus
+    from enrollment.services import CredentialDetails, StudentDetails
+
+    users = get_user_model().objects
+    admin_user = users.get(username="admin")
+    instructor = users.get(username="instructor1")
+    emt = Course.objects.get(slug="emt")
+    cohort = Cohort.objects.open().filter(course=emt).order_by("starts_on").first()
+    status_token = Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED).order_by("pk").first().token
+
+    today = timezone.localdate()
+    roster, made = Cohort.objects.get_or_create(
+        code="BENCH-ROSTER-40",
+        defaults={
+            "course": emt,
+            "starts_on": today - datetime.timedelta(days=20),
+            "ends_on": today + datetime.timedelta(days=60),
+            "schedule": "Mon/Wed 6-10 pm",
+            "location": "West Loop campus",
+            "capacity": 40,
+            "status": CohortStatus.OPEN,
+        },
+    )
+    if made:
+        from courses.models import ClassSession
+
+        for k in range(20):
+            start = timezone.now() - datetime.timedelta(days=20 - k * 3)
+            ClassSession.objects.create(
+                cohort=roster, starts_at=start, ends_at=start + datetime.timedelta(hours=4), topic=f"Module {k}"
+            )
+        cpr = emt.requirements.get().credential_type
+        for i in range(40):
+            services.request_seat(
+                cohort=roster,
+                student=StudentDetails(
+                    first_name="Bench",
+                    last_name=f"Student{i:02d}",
+                    email=f"roster{i}@bench.example.org",
+                    date_of_birth=datetime.date(1990, 1, 1),
+                    phone="(312) 555-0100",
+                ),
+                credentials=[CredentialDetails(cpr, f"BLS-{i}", today + datetime.timedelta(days=700))],
+                actor=admin_user,
+            )
+        roster.status = CohortStatus.RUNNING
+        roster.save(update_fields=["status"])
+        roster.instructors.add(instructor)
+
+    def cookie_for(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return f"sessionid={client.cookies['sessionid'].value}"
+
+    admin_cookie, instructor_cookie = cookie_for(admin_user), cookie_for(instructor)
+    return {
+        "pages": [
+            ("hello-world", "/bench/hello", None),
+            ("/", "/", None),
+            ("/courses/", "/courses/", None),
+            ("course page", f"/courses/{emt.slug}/", None),
+            ("cohort page", f"/cohorts/{cohort.pk}/", None),
+            ("status page", f"/my/{status_token}/", None),
+            ("roster (40 students)", f"/instructor/cohorts/{roster.pk}/", instructor_cookie),
+            ("admin: cohorts", "/admin/courses/cohort/", admin_cookie),
+            ("admin: enrollments", "/admin/enrollment/enrollment/", admin_cookie),
+        ],
+        "course": emt,
+    }
+
+
+def count_queries(path: str, cookie: str | None) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    if cookie:
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+    client.get(path)  # warm: sessions, caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise SystemExit(f"bench: {path} answered {response.status_code}")
+    return len(queries)
+
+
+# --- the server and the load ------------------------------------------------------------------------------------
+
+
+def start_server(env: dict[str, str], logfile: Path) -> subprocess.Popen:
+    out = logfile.open("w")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "elite.wsgi",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--backlog",
+            "2048",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit(f"bench: the server did not start; see {logfile}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def to_ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(wrk: str, path: str, cookie: str | None, seconds: int) -> tuple[float, float, float]:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    url = f"http://{HOST}:{PORT}{path}"
+    subprocess.run([wrk, "-t2", "-c8", "-d2s", *headers, url], check=True, capture_output=True)  # warm-up
+    out = subprocess.run(
+        [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", *headers, url], check=True, capture_output=True, text=True
+    ).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"bench: {path} gave non-2xx answers under load:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    return rps, p50, p99
+
+
+# --- the signup burst -------------------------------------------------------------------------------------------
+
+
+def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
+    """n people load the signup page, then all press "Sign up" at once for a cohort with `seats` seats."""
+    import datetime
+
+    from django.utils import timezone
+
+    from courses.models import Cohort, CohortStatus
+    from enrollment import services
+    from enrollment.models import Enrollment
+
+    today = timezone.localdate()
+    run = secrets.token_hex(3)
+    cohort = Cohort.objects.create(
+        course=course,
+        code=f"BENCH-BURST-{run}",
+        starts_on=today + datetime.timedelta(days=40),
+        ends_on=today + datetime.timedelta(days=120),
+        schedule="Tue/Thu 6-10 pm",
+        location="West Loop campus",
+        capacity=seats,
+        status=CohortStatus.OPEN,
+    )
+    ctype = course.requirements.get().credential_type
+    path = f"/cohorts/{cohort.pk}/signup/"
+    barrier = threading.Barrier(n)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def person(i: int) -> None:
+        try:
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+            conn.request("GET", path)
+            page = conn.getresponse()
+            html = page.read().decode()
+            cookie = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie") or "").group(1)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+            conn.close()
+            body = urllib.parse.urlencode(
+                {
+                    "csrfmiddlewaretoken": token,
+                    "first_name": "Burst",
+                    "last_name": f"Person{i:03d}",
+                    "email": f"burst-{run}-{i}@bench.example.org",
+                    "phone": "312 555 0101",
+                    "date_of_birth": "1994-06-01",
+                    f"cred_{ctype.pk}_number": f"BLS-{i}",
+                    f"cred_{ctype.pk}_expires": (today + datetime.timedelta(days=700)).isoformat(),
+                }
+            )
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={cookie}",
+                "Referer": f"http://{HOST}:{PORT}{path}",
+            }
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+            barrier.wait(timeout=120)
+            started = time.perf_counter()
+            conn.request("POST", path, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if answer.status != 302:
+                    errors.append(f"{answer.status}")
+        except Exception as error:  # every failure is counted and printed, not raised
+            with lock:
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    enrollments = Enrollment.objects.filter(cohort=cohort)
+    waiting = list(enrollments.waitlist())
+    positions = [services.waitlist_position(e) for e in waiting]
+    latencies.sort()
+    return {
+        "n": n,
+        "seats": seats,
+        "seated": Enrollment.objects.seat_holding().filter(cohort=cohort).count(),
+        "waitlisted": len(waiting),
+        "errors": len(errors),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1) if latencies else 0.0,
+        "positions_ok": positions == list(range(1, n - seats + 1)),
+        "error_samples": sorted(set(errors))[:5],
+    }
+
+
+# --- main -------------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", action="store_true", help="measure on the 100k-student data set")
+    parser.add_argument("--seconds", type=int, default=8, help="wrk duration per page")
+    args = parser.parse_args()
+
+    wrk = ensure_wrk()
+    database = "elite_bench_scale" if args.scale else "elite_bench"
+    ensure_postgres(database)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{database}",
+        "DJANGO_SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "ELITE_BENCH": "1",
+        "SIGNUP_RATE_LIMIT": "0",
+        "EMAIL_BACKEND": "console",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    log(f"preparing {database}")
+    manage("migrate", "--no-input", "-v0", env=env)
+    manage("createcachetable", env=env)
+    manage("collectstatic", "--no-input", "-v0", env=env)
+    manage("seed_demo", env={**env, "DEMO_PASSWORD": "elite-demo-2026"})
+    if args.scale:
+        manage("seed_scale", env=env)
+
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "elite.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    fixtures = prepare_fixtures()
+    queries = {label: count_queries(path, cookie) for label, path, cookie in fixtures["pages"]}
+    from django.db import connections
+
+    connections.close_all()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    server = start_server(env, RESULTS / "gunicorn.log")
+    try:
+        measured = []
+        for label, path, cookie in fixtures["pages"]:
+            log(f"loading {label} ({path}) for {args.seconds} s")
+            rps, p50, p99 = run_wrk(wrk, path, cookie, args.seconds)
+            measured.append((label, path, rps, p50, p99))
+        log("signup burst: 200 people, 24 seats")
+        burst = signup_burst(fixtures["course"])
+    finally:
+        stop_server(server)
+
+    hello = measured[0][2]
+    pages = [
+        {
+            "page": label,
+            "path": path,
+            "rps": round(rps, 1),
+            "p50_ms": round(p50, 2),
+            "p99_ms": round(p99, 2),
+            "queries": queries[label],
+            "ratio": round(rps / hello, 3),
+        }
+        for label, path, rps, p50, p99 in measured
+    ]
+    result = {"data": "scale" if args.scale else "demo", "pages": pages, "burst": burst}
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{result['data']}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+    print()
+    print(f"data: {result['data']}   server: gunicorn, 2 sync workers, DEBUG off   load: wrk -t2 -c8 -d{args.seconds}s")
+    print(f"{'page':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'queries':>9}{'ratio':>8}")
+    for page in pages:
+        print(
+            f"{page['page']:<24}{page['rps']:>9.1f}{page['p50_ms']:>9.2f}{page['p99_ms']:>9.2f}"
+            f"{page['queries']:>9}{page['ratio']:>8.2f}"
+        )
+    print()
+    print(
+        f"signup burst: {burst['n']} POSTs for {burst['seats']} seats: {burst['seated']} seated, "
+        f"{burst['waitlisted']} waitlisted, {burst['errors']} errors, p50 {burst['p50_ms']} ms, "
+        f"p99 {burst['p99_ms']} ms, waitlist positions 1..{burst['n'] - burst['seats']} exact: {burst['positions_ok']}"
+    )
+    if burst["error_samples"]:
+        print(f"  errors seen: {burst['error_samples']}")
+    print(f"written: {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()

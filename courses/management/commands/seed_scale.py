@@ -1,0 +1,217 @@
+"""Build a large school for the benchmarks: 100,000 students, 5,000 cohorts over 10 years, 500,000 enrollments in
+every status and 1,000,000 attendance rows.
+
+Bulk inserts only: this is test data for measuring pages, not history made through the services (it has no audit
+trail). Run `seed_demo` first (the courses and users come from it). It is built once; a second run sees the data
+and stops, so `make bench SCALE=1` reuses it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+import secrets
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from courses.models import ClassSession, Cohort, CohortStatus, Course, SessionKind
+from enrollment.models import Attendance, AttendanceStatus, Enrollment, EnrollmentStatus, Student
+
+S = EnrollmentStatus
+EMAIL_DOMAIN = "@scale.example.org"
+CAPACITY = 24
+SESSIONS_PER_COHORT = 30
+BATCH = 10_000
+LOCATIONS = [
+    "West Loop campus, 1250 W. Randolph St., Chicago",
+    "North Side campus, 4820 N. Western Ave., Chicago",
+    "South Side campus, 3550 S. Martin Luther King Dr., Chicago",
+]
+FIRST = ["Ana", "Ben", "Chloe", "Darnell", "Elena", "Farah", "Gabe", "Hana", "Ivan", "Jada", "Kofi", "Lena"]
+LAST = ["Nguyen", "Okafor", "Patel", "Quinn", "Rivera", "Schmidt", "Tanaka", "Usman", "Vargas", "Walsh", "Young"]
+
+# Per cohort, by where it stands in time: how many enrollments of each status (100 in all, at most 24 seat holders).
+PAST_MIX = [(S.COMPLETED, 20), (S.DID_NOT_COMPLETE, 3), (S.WITHDRAWN, 37), (S.REJECTED, 20), (S.LAPSED, 20)]
+RUNNING_MIX = [(S.ENROLLED, 23), (S.WITHDRAWN, 37), (S.REJECTED, 20), (S.LAPSED, 20)]
+OPEN_MIX = [
+    (S.ENROLLED, 20),
+    (S.PENDING_REVIEW, 2),
+    (S.OFFERED, 1),
+    (S.WAITLISTED, 30),
+    (S.WITHDRAWN, 27),
+    (S.REJECTED, 10),
+    (S.LAPSED, 10),
+]
+
+
+class Command(BaseCommand):
+    help = "Build the large benchmark data set (100k students, 5k cohorts, 500k enrollments, 1M attendance rows)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--students", type=int, default=100_000)
+        parser.add_argument("--cohorts", type=int, default=5_000)
+        parser.add_argument("--attendance", type=int, default=1_000_000)
+
+    def handle(self, *args, **options) -> None:
+        if Student.objects.filter(email__endswith=EMAIL_DOMAIN).exists():
+            self.stdout.write("The scale data set is already built; reusing it.")
+            return
+        courses = list(Course.objects.order_by("display_order"))
+        if not courses:
+            raise CommandError("No courses: run `python manage.py seed_demo` first.")
+        self.started = time.monotonic()
+        rng = random.Random(7)
+        with transaction.atomic():
+            students = self.make_students(options["students"], rng)
+            cohorts = self.make_cohorts(options["cohorts"], courses)
+            sessions = self.make_sessions(cohorts)
+            seated = self.make_enrollments(cohorts, students)
+            self.make_attendance(seated, sessions, options["attendance"], rng)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        self.say("done")
+
+    def say(self, what: str) -> None:
+        self.stdout.write(f"[{time.monotonic() - self.started:6.1f} s] {what}")
+        self.stdout.flush()
+
+    def insert(self, model, rows: list, label: str) -> list:
+        made = []
+        for start in range(0, len(rows), BATCH):
+            made.extend(model.objects.bulk_create(rows[start : start + BATCH], batch_size=BATCH))
+            if (start // BATCH) % 10 == 9 or start + BATCH >= len(rows):
+                self.say(f"{label}: {min(start + BATCH, len(rows)):,} of {len(rows):,}")
+        return made
+
+    def make_students(self, n: int, rng: random.Random) -> list[Student]:
+        now = timezone.now()
+        rows = [
+            Student(
+                first_name=rng.choice(FIRST),
+                last_name=f"{rng.choice(LAST)}{i}",
+                email=f"student{i}{EMAIL_DOMAIN}",
+                phone=f"(312) 555-{i % 10000:04d}",
+                date_of_birth=datetime.date(1960 + i % 45, 1 + i % 12, 1 + i % 28),
+                created_at=now,
+            )
+            for i in range(n)
+        ]
+        return self.insert(Student, rows, "students")
+
+    def make_cohorts(self, n: int, courses: list[Course]) -> list[Cohort]:
+        today = timezone.localdate()
+        first_day = today - datetime.timedelta(days=9 * 365)
+        span = 10 * 365
+        now = timezone.now()
+        rows = []
+        for i in range(n):
+            starts = first_day + datetime.timedelta(days=i * span // n)
+            ends = starts + datetime.timedelta(days=90)
+            if ends < today:
+                status = CohortStatus.COMPLETED
+            elif starts <= today:
+                status = CohortStatus.RUNNING
+            else:
+                status = CohortStatus.OPEN
+            rows.append(
+                Cohort(
+                    course=courses[i % len(courses)],
+                    code=f"SCALE-{courses[i % len(courses)].level}-{i:05d}",
+                    starts_on=starts,
+                    ends_on=ends,
+                    schedule="Tue/Thu 6-10 pm",
+                    location=LOCATIONS[i % len(LOCATIONS)],
+                    capacity=CAPACITY,
+                    status=status,
+                    enrollment_opens_at=now - datetime.timedelta(days=30) if status == CohortStatus.OPEN else None,
+                    enrollment_closes_at=(
+                        timezone.make_aware(datetime.datetime.combine(starts, datetime.time(0)))
+                        if status == CohortStatus.OPEN
+                        else None
+                    ),
+                )
+            )
+        return self.insert(Cohort, rows, "cohorts")
+
+    def make_sessions(self, cohorts: list[Cohort]) -> dict[int, list[ClassSession]]:
+        rows = []
+        for cohort in cohorts:
+            day = cohort.starts_on
+            for k in range(SESSIONS_PER_COHORT):
+                start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(18)))
+                rows.append(
+                    ClassSession(
+                        cohort=cohort,
+                        starts_at=start,
+                        ends_at=start + datetime.timedelta(hours=4),
+                        kind=SessionKind.LAB if k % 3 == 2 else SessionKind.LECTURE,
+                        topic=f"Module {k + 1}",
+                    )
+                )
+                day += datetime.timedelta(days=3 if k % 2 == 0 else 4)
+        made = self.insert(ClassSession, rows, "class sessions")
+        by_cohort: dict[int, list[ClassSession]] = {}
+        for session in made:
+            by_cohort.setdefault(session.cohort_id, []).append(session)
+        return by_cohort
+
+    def make_enrollments(self, cohorts: list[Cohort], students: list[Student]) -> list[Enrollment]:
+        now = timezone.now()
+        rows = []
+        for c, cohort in enumerate(cohorts):
+            mix = {
+                CohortStatus.COMPLETED: PAST_MIX,
+                CohortStatus.RUNNING: RUNNING_MIX,
+            }.get(cohort.status, OPEN_MIX)
+            statuses = list(itertools.chain.from_iterable([status] * count for status, count in mix))
+            created = timezone.make_aware(datetime.datetime.combine(cohort.starts_on, datetime.time(9))) - (
+                datetime.timedelta(days=60)
+            )
+            for j, status in enumerate(statuses):
+                at = created + datetime.timedelta(minutes=j)
+                rows.append(
+                    Enrollment(
+                        student=students[(c * len(statuses) + j) % len(students)],
+                        cohort=cohort,
+                        status=status,
+                        created_at=at,
+                        status_changed_at=at,
+                        waitlisted_at=at if status in {S.WAITLISTED, S.LAPSED} else None,
+                        offer_expires_at=now + datetime.timedelta(hours=24) if status == S.OFFERED else None,
+                        token=secrets.token_urlsafe(32),
+                    )
+                )
+        made = self.insert(Enrollment, rows, "enrollments")
+        return [e for e in made if e.status in {S.COMPLETED, S.DID_NOT_COMPLETE, S.ENROLLED}]
+
+    def make_attendance(
+        self, seated: list[Enrollment], sessions: dict[int, list[ClassSession]], n: int, rng: random.Random
+    ) -> None:
+        now = timezone.now()
+        by_cohort: dict[int, list[Enrollment]] = {}
+        for enrollment in seated:
+            by_cohort.setdefault(enrollment.cohort_id, []).append(enrollment)
+        rows: list[Attendance] = []
+        statuses = [AttendanceStatus.PRESENT] * 8 + [AttendanceStatus.LATE, AttendanceStatus.ABSENT]
+        # Fill the most recent past sessions first, a cohort at a time, until n rows.
+        for cohort_id in sorted(by_cohort, reverse=True):
+            past = [s for s in sessions[cohort_id] if s.ends_at <= now]
+            for session in past:
+                for enrollment in by_cohort[cohort_id]:
+                    status = rng.choice(statuses)
+                    minutes = {AttendanceStatus.PRESENT: 240, AttendanceStatus.LATE: 200}.get(status, 0)
+                    rows.append(
+                        Attendance(
+                            enrollment=enrollment, session=session, status=status, minutes=minutes, recorded_at=now
+                        )
+                    )
+                if len(rows) >= n:
+                    break
+            if len(rows) >= n:
+                break
+        self.insert(Attendance, rows[:n], "attendance rows")
