@@ -1,7 +1,44 @@
+import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView, TemplateView
+from icalendar import Calendar, Event
 
 from courses.models import ClassSession, Cohort, Course, Requirement
+
+
+def briefly_cached(view):
+    """Serve a public page from the process's memory for PUBLIC_PAGE_CACHE_SECONDS (0 turns it off, as tests do).
+
+    Only visitors without a session are served from the cache: a logged-in person's page (the navbar shows who they
+    are) is always rendered fresh, and the cached copy varies on Cookie besides, so it can never be handed to them.
+    """
+    by_seconds = {}
+
+    def varying_on_cookie(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        # Set here, before the cache stores the page: the session middleware adds it only after that.
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        if seconds <= 0 or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return view(request, *args, **kwargs)
+        if seconds not in by_seconds:
+            by_seconds[seconds] = cache_page(seconds, cache="pages", key_prefix="public")(varying_on_cookie)
+        return by_seconds[seconds](request, *args, **kwargs)
+
+    return wrapped
+
 
 # Every public page shows requirements in plain words; fetch them with the courses, in one query.
 REQUIREMENTS = Prefetch("requirements", queryset=Requirement.objects.select_related("credential_type"))
@@ -43,3 +80,41 @@ class CohortDetailView(DetailView):
             Prefetch("sessions", queryset=ClassSession.objects.order_by("starts_at")),
         )
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def cohort_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cohort's class sessions as an iCalendar feed to subscribe to; public, so it carries no student data."""
+    cohort = get_object_or_404(Cohort.objects.public().select_related("course"), pk=pk)
+    sessions = list(cohort.sessions.order_by("starts_at"))
+    # UIDs must not change between fetches, or subscribed calendars duplicate every class: the site's host name,
+    # not the request's, which differs between 127.0.0.1, localhost and the public name.
+    host = urlsplit(settings.SITE_URL).hostname or "elite-ems.example"
+    stamp = timezone.now()
+    events = [
+        Event.new(
+            uid=f"session-{session.pk}@{host}",
+            stamp=stamp,
+            start=timezone.localtime(session.starts_at),
+            end=timezone.localtime(session.ends_at),
+            summary=f"{cohort.course.level} {session.get_kind_display()}: {session.topic}",
+            location=session.location or cohort.location,
+            description=f"{cohort.course.title}, cohort {cohort.code}.",
+        )
+        for session in sessions
+    ]
+    calendar = Calendar.new(
+        name=f"{settings.SCHOOL_NAME}: {cohort.code}",
+        prodid=f"-//{settings.SCHOOL_NAME}//Class sessions//EN",
+        uid=f"cohort-{cohort.pk}@{host}",
+        url=request.build_absolute_uri(cohort.get_absolute_url()),
+        refresh_interval=datetime.timedelta(hours=12),
+        subcomponents=events,
+    )
+    if sessions:
+        # Chicago times with their VTIMEZONE, so a class stays at 6 pm across the change to daylight saving time.
+        first, last = timezone.localdate(sessions[0].starts_at), timezone.localdate(sessions[-1].ends_at)
+        calendar.add_missing_timezones(first - datetime.timedelta(days=1), last + datetime.timedelta(days=1))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{cohort.code}.ics"'
+    return response

@@ -135,6 +135,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+# Public pages (home, courses, a cohort) are served from each process's memory for this many seconds: they change
+# rarely, and seat counts stay correct within that time. Per process on purpose: nothing shared is needed for 1 s.
+CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-pages"}
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("ELITE_PAGE_CACHE_SECONDS", "1"))
 
 # Signups per client address, e.g. "20/h"; "0" turns the limit off (load tests from one address need that).
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "20/h")

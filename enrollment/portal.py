@@ -260,6 +260,8 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "roster": build_roster(cohort, now=now),
         "past_sessions": [s for s in sessions if s.starts_at <= now][::-1],
         "future_sessions": [s for s in sessions if s.starts_at > now],
+        # The calendar feed is public, so it exists only for the cohorts the public pages show.
+        "has_calendar": Cohort.objects.public().filter(pk=cohort.pk).exists(),
     }
     return render(request, "enrollment/portal/roster.html", context)
 

@@ -77,7 +77,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
         "review_names": services.review_outstanding(enrollment) if enrollment.status == S.PENDING_REVIEW else [],
         "sessions": ClassSession.objects.filter(cohort=cohort).order_by("starts_at"),
-        "history": enrollment.audit_events.order_by("at", "pk"),
+        # The student's own status changes; not every attendance mark an instructor records or corrects.
+        "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
         "can_withdraw": enrollment.can_become(S.WITHDRAWN),
     }
     return render(request, "enrollment/status.html", context)

@@ -17,3 +17,6 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file per test process, so two runs side by side (an editor's and a terminal's) do not trample each other.
     DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / f"test-db-{os.getpid()}.sqlite3"}  # noqa: F405
+
+# Tests look at the database's truth on every request; the page cache has its own test.
+PUBLIC_PAGE_CACHE_SECONDS = 0

@@ -7,7 +7,15 @@ from playwright.sync_api import Page, expect
 
 from courses.models import CohortStatus
 from enrollment.models import Attendance, Enrollment, EnrollmentStatus
-from tests.factories import make_cohort, make_course, make_session, make_student
+from tests.factories import (
+    make_cohort,
+    make_course,
+    make_credential,
+    make_credential_type,
+    make_requirement,
+    make_session,
+    make_student,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,3 +82,37 @@ def test_an_instructor_records_attendance_on_a_tablet(live_server, page: Page, s
 
     page.goto(f"{live_server.url}/instructor/cohorts/{school['others'].pk}/")
     expect(page.get_by_role("heading", name="We could not find that page")).to_be_visible()
+
+
+def test_the_roster_fits_a_tablet_without_sideways_scrolling(live_server, page: Page, school):
+    # Long names, long addresses and two credentials each: the widest roster a real cohort gives.
+    running = school["running"]
+    cpr = make_credential_type("CPR_BLS", "CPR/BLS card")
+    license = make_credential_type("EMT_IL", "Illinois EMT license")
+    make_requirement(running.course, cpr)
+    make_requirement(running.course, license)
+    for first, last, status in [
+        ("Alexandria", "Montgomery-Washington", EnrollmentStatus.DID_NOT_COMPLETE),
+        ("Maximilian", "Vanderbilt-Oyelaran", EnrollmentStatus.ENROLLED),
+    ]:
+        student = make_student(first_name=first, last_name=last, email=f"{first}.{last}@longdomain-example.com".lower())
+        make_credential(student, cpr)
+        make_credential(student, license)
+        Enrollment.objects.create(student=student, cohort=running, status=status)
+    roster = f"{live_server.url}/instructor/cohorts/{running.pk}/"
+    page.set_viewport_size(TABLET)
+    page.goto(roster)
+    page.get_by_label("Username").fill("instructor1")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("row", name="Montgomery-Washington, Alexandria")).to_contain_text("At risk")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # Nor may the table scroll inside its own box (the at-risk badge of the last column was cut off).
+    table_box = page.locator(".table-responsive")
+    assert table_box.evaluate("box => box.scrollWidth <= box.clientWidth + 1")
+    expect(page.get_by_role("columnheader", name="Attended")).to_be_hidden()
+
+    # On a desktop every column is back.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_role("columnheader", name="Scheduled so far")).to_be_visible()

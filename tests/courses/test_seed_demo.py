@@ -166,9 +166,11 @@ def test_seeded_enrollments_all_have_an_audit_trail(seeded):
 
 
 @pytest.mark.django_db
-def test_demo_users_authenticate_with_demo_password(seeded):
+def test_demo_users_authenticate_with_demo_password(seeded, rf):
+    # django-axes watches every authenticate() call and needs the request (client address) to do so.
+    login = rf.post("/accounts/login/")
     for username in ["admin", "staff", "instructor1", "instructor2"]:
-        assert authenticate(username=username, password="elite-demo-2026") is not None, username
+        assert authenticate(login, username=username, password="elite-demo-2026") is not None, username
     User = get_user_model()
     assert User.objects.get(username="admin").is_superuser
     staff = User.objects.get(username="staff")
@@ -184,11 +186,12 @@ def test_demo_users_authenticate_with_demo_password(seeded):
 
 
 @pytest.mark.django_db
-def test_seed_demo_again_resets_demo_passwords_from_environment(seeded, monkeypatch):
+def test_seed_demo_again_resets_demo_passwords_from_environment(seeded, monkeypatch, rf):
     monkeypatch.setenv("DEMO_PASSWORD", "another-demo-pass-42")
     output = seed()
-    assert authenticate(username="instructor1", password="another-demo-pass-42") is not None
-    assert authenticate(username="instructor1", password="elite-demo-2026") is None
+    login = rf.post("/accounts/login/")
+    assert authenticate(login, username="instructor1", password="another-demo-pass-42") is not None
+    assert authenticate(login, username="instructor1", password="elite-demo-2026") is None
     assert get_user_model().objects.filter(username="instructor1").count() == 1
     assert "another-demo-pass-42" in output
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from courses.models import CohortStatus
 from enrollment import portal
 from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Enrollment, EnrollmentStatus
-from enrollment.services import AttendanceEntry, EnrollmentError, record_attendance
+from enrollment.services import AttendanceEntry, EnrollmentError, record_attendance, withdraw
 from tests.factories import make_cohort, make_course, make_session, make_student
 
 pytestmark = pytest.mark.django_db
@@ -366,3 +366,17 @@ def test_password_change_pages_use_the_site_layout(client, school):
     assert page.status_code == 200
     assert "Change your password" in page.content.decode()
     assert "My cohorts" in page.content.decode()
+
+
+# --- the student's private status page ----------------------------------------------------------------------------
+
+
+def test_the_students_history_shows_status_changes_not_attendance_marks(client, school):
+    enrollment, session = school["enrollment"], school["past"]
+    record_attendance(session=session, entries=[AttendanceEntry(enrollment, A.PRESENT, 240)], actor=None)
+    record_attendance(session=session, entries=[AttendanceEntry(enrollment, A.LATE, 200)], actor=None)
+    withdraw(enrollment=enrollment, reason="Moving to Peoria")
+    assert AuditEvent.objects.filter(enrollment=enrollment, action="attendance.recorded").count() == 2
+    page = client.get(enrollment.get_absolute_url()).content.decode()
+    assert "Withdrew (Moving to Peoria)" in page
+    assert "Attendance recorded" not in page
