@@ -1,0 +1,161 @@
+"""Every page of the site, the portal and the back office, walked at two data sizes: no page may run more queries
+because there is more data. (How fast the pages are lives in bench/, not here.)"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from courses.models import CohortStatus, CourseDate
+from enrollment import services
+from enrollment.models import Enrollment, EnrollmentStatus
+from enrollment.services import AttendanceEntry
+from tests.factories import (
+    credential_details,
+    make_cohort,
+    make_course,
+    make_credential_type,
+    make_requirement,
+    make_session,
+    student_details,
+)
+
+pytestmark = pytest.mark.django_db
+S = EnrollmentStatus
+
+
+class School:
+    """A school that can grow: more cohorts, more people in them, more sessions and attendance."""
+
+    def __init__(self) -> None:
+        self.cpr = make_credential_type()
+        self.emt_license = make_credential_type("EMT", "EMT license")
+        self.emt = make_course(slug="emt", title="Emergency Medical Technician")
+        make_requirement(self.emt, self.cpr, valid_through=CourseDate.END)
+        self.paramedic = make_course(slug="paramedic", title="Paramedic", nominal_hours=1100)
+        make_requirement(self.paramedic, self.emt_license, valid_through=CourseDate.START, needs_verification=True)
+        users = get_user_model().objects
+        self.admin = users.create_superuser("root", password="pw-for-tests-123")
+        self.instructor = users.create_user("teacher", password="pw-for-tests-123")
+        today = timezone.localdate()
+        self.running = make_cohort(
+            course=self.emt,
+            code="EMT-RUN",
+            capacity=200,
+            status=CohortStatus.RUNNING,
+            starts_on=today - datetime.timedelta(days=30),
+        )
+        self.running.instructors.add(self.instructor)
+        self.open = make_cohort(course=self.emt, code="EMT-OPEN", capacity=3)
+        self.pending_cohort = make_cohort(course=self.paramedic, code="PARA-OPEN", capacity=200)
+        self.sessions = []
+        self.grow(people=3, cohorts=1, sessions=2)
+        self.status_enrollment = Enrollment.objects.filter(cohort=self.open).order_by("pk").first()
+
+    def sign_up(self, cohort, course_credential) -> Enrollment:
+        return services.request_seat(
+            cohort=cohort,
+            student=student_details(),
+            credentials=[credential_details(course_credential)],
+            actor=self.admin,
+            enforce_window=False,
+        )
+
+    def grow(self, *, people: int, cohorts: int, sessions: int) -> None:
+        for _ in range(cohorts):
+            extra = make_cohort(course=self.emt, capacity=2)
+            for _ in range(3):
+                self.sign_up(extra, self.cpr)
+            make_session(extra)
+        for k in range(sessions):
+            self.sessions.append(make_session(self.running, days_from_now=-(len(self.sessions) + k + 1)))
+            make_session(self.open, days_from_now=40 + len(self.sessions) + k)
+        for _ in range(people):
+            self.sign_up(self.running, self.cpr)
+            self.sign_up(self.open, self.cpr)  # beyond 3 seats: the waitlist grows
+            self.sign_up(self.pending_cohort, self.emt_license)  # pending review, with credentials to check
+        seated = list(self.running.enrollments.filter(status=S.ENROLLED))
+        for session in self.sessions:
+            services.record_attendance(
+                session=session,
+                entries=[AttendanceEntry(enrollment=e, status="present", minutes=session.minutes) for e in seated],
+                actor=self.instructor,
+            )
+
+    def pages(self) -> list[tuple[str, str]]:
+        """(who, url) for every page; who is "anonymous", "instructor" or "admin"."""
+        token = self.status_enrollment.token
+        session = self.sessions[0]
+        enrollment = self.status_enrollment
+        student = enrollment.student
+        public = [
+            "/",
+            "/courses/",
+            "/courses/emt/",
+            f"/cohorts/{self.open.pk}/",
+            f"/cohorts/{self.open.pk}/signup/",
+            f"/cohorts/{self.open.pk}/calendar.ics",
+            f"/my/{token}/",
+            f"/my/{token}/withdraw/",
+            "/my/",
+            "/accounts/login/",
+        ]
+        portal = [
+            "/instructor/",
+            f"/instructor/cohorts/{self.running.pk}/",
+            f"/instructor/cohorts/{self.running.pk}/roster.csv",
+            f"/instructor/sessions/{session.pk}/attendance/",
+            f"/instructor/sessions/{session.pk}/sign-in/",
+        ]
+        admin = [
+            "/admin/",
+            "/admin/courses/course/",
+            "/admin/courses/cohort/",
+            f"/admin/courses/cohort/{self.running.pk}/change/",
+            "/admin/courses/classsession/",
+            "/admin/courses/credentialtype/",
+            "/admin/courses/requirement/",
+            "/admin/enrollment/student/",
+            f"/admin/enrollment/student/{student.pk}/change/",
+            "/admin/enrollment/credential/",
+            "/admin/enrollment/enrollment/",
+            "/admin/enrollment/enrollment/review/",
+            f"/admin/enrollment/enrollment/{enrollment.pk}/change/",
+            "/admin/enrollment/attendance/",
+            "/admin/enrollment/auditevent/",
+        ]
+        return (
+            [("anonymous", url) for url in public]
+            + [("instructor", url) for url in portal]
+            + [("admin", url) for url in admin]
+        )
+
+
+def measure(school: School) -> dict[str, int]:
+    clients = {"anonymous": Client(), "instructor": Client(), "admin": Client()}
+    clients["instructor"].force_login(school.instructor)
+    clients["admin"].force_login(school.admin)
+    counts = {}
+    for who, url in school.pages():
+        client = clients[who]
+        client.get(url)  # the first visit may create a session or a CSRF cookie
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+        counts[url] = len(queries)
+    return counts
+
+
+def test_no_page_runs_more_queries_when_the_school_grows():
+    school = School()
+    small = measure(school)
+    school.grow(people=25, cohorts=12, sessions=6)
+    large = measure(school)
+    grew = {url: (small[url], large[url]) for url in small if large[url] > small[url]}
+    assert grew == {}, f"query counts grew with the data (small, large): {grew}"
