@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -10,9 +11,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
 from enrollment import services
+from enrollment.models import Enrollment
 
 # The one place the admin site is named (the enrollment admin registers into the same default site).
 admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
@@ -119,19 +124,82 @@ def offer_next_seats(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
     messages.info(request, "; ".join(reports))
 
 
+class StartMonthFilter(admin.SimpleListFilter):
+    """The months in which cohorts start, as they are in the data."""
+
+    title = "start month"
+    parameter_name = "starts"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(f"{month:%Y-%m}", f"{month:%B %Y}") for month in Cohort.objects.dates("starts_on", "month")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Cohort]) -> QuerySet[Cohort]:
+        if not self.value():
+            return queryset
+        try:
+            first = datetime.date.fromisoformat(f"{self.value()}-01")
+        except ValueError:
+            return queryset.none()
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        return queryset.filter(starts_on__gte=first, starts_on__lt=following)
+
+
+class CohortEnrollmentInline(admin.TabularInline):
+    """The cohort's enrollments, read-only: they change only through enrollment/services.py (the enrollment
+    actions), never by editing a row here."""
+
+    model = Enrollment
+    extra = 0
+    fields = ["student_link", "status", "created_at", "status_changed_at", "offer_expires_at"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
+        # Each row is labelled with str(enrollment): student and cohort.
+        return super().get_queryset(request).select_related("student", "cohort")
+
+    def has_add_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
+        return False
+
+    @admin.display(description="Student")
+    def student_link(self, enrollment: Enrollment) -> SafeString:
+        url = reverse("admin:enrollment_student_change", args=[enrollment.student_id])
+        return format_html('<a href="{}">{}</a>', url, enrollment.student)
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     form = CohortForm
     actions = [offer_next_seats]
-    list_display = ["course", "code", "starts_on", "ends_on", "status", "capacity", "seats_taken", "waitlisted"]
+    list_display = [
+        "course",
+        "code",
+        "starts_on",
+        "ends_on",
+        "status",
+        "capacity",
+        "seats_taken",
+        "seated",
+        "pending",
+        "offered",
+        "waitlisted",
+        "fill",
+    ]
     list_display_links = ["code"]
-    list_filter = ["course", "status"]
+    list_filter = ["course", "status", StartMonthFilter]
     list_select_related = ["course"]
     search_fields = ["code", "location"]
-    ordering = ["-starts_on", "code"]
-    date_hierarchy = "starts_on"
+    ordering = ["starts_on", "code"]
     autocomplete_fields = ["instructors"]
-    readonly_fields = ["seats_taken", "waitlisted"]
+    readonly_fields = ["seats_taken", "seated", "pending", "offered", "waitlisted", "scheduled_hours"]
     fieldsets = [
         (None, {"fields": ["course", "code", "status"]}),
         ("When and where", {"fields": ["starts_on", "ends_on", "schedule", "location"]}),
@@ -141,6 +209,9 @@ class CohortAdmin(admin.ModelAdmin):
                 "fields": [
                     "capacity",
                     "seats_taken",
+                    "seated",
+                    "pending",
+                    "offered",
                     "waitlisted",
                     "enrollment_opens_at",
                     "enrollment_closes_at",
@@ -148,15 +219,17 @@ class CohortAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Teaching", {"fields": ["instructors"]}),
+        ("Teaching", {"fields": ["instructors", "scheduled_hours"]}),
     ]
-    inlines = [ClassSessionInline]
+    inlines = [ClassSessionInline, CohortEnrollmentInline]
 
     def save_model(self, request: HttpRequest, obj: Cohort, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if change and "capacity" in form.changed_data and obj.capacity > form.initial["capacity"]:
-            # Raised capacity: the new seats go to the waitlist at once, in order, as a withdrawal's would.
-            offered = services.promote_waitlist(cohort=obj, actor=request.user)
+        if change and "capacity" in form.changed_data:
+            # Audited; raised capacity: the new seats go to the waitlist at once, in order, as a withdrawal's would.
+            offered = services.record_capacity_change(
+                cohort=obj, old=form.initial["capacity"], new=obj.capacity, actor=request.user
+            )
             if offered:
                 names = ", ".join(str(enrollment.student) for enrollment in offered)
                 messages.info(request, f"{len(offered)} freed seat(s) of {obj.code} offered to the waitlist: {names}.")
@@ -164,15 +237,63 @@ class CohortAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
         # Seats are derived from enrollments: counting them in the same query keeps the changelist to a fixed
         # number of queries however many cohorts it shows.
-        return super().get_queryset(request).with_seat_counts()
+        return super().get_queryset(request).with_status_counts()
 
     @admin.display(description="Seats taken", ordering="seats_taken")
     def seats_taken(self, cohort: Cohort) -> int | None:
         return cohort.seats_taken if cohort.pk is not None else None
 
+    @admin.display(description="Seated", ordering="seated")
+    def seated(self, cohort: Cohort) -> int | None:
+        return getattr(cohort, "seated", None)
+
+    @admin.display(description="Pending", ordering="pending")
+    def pending(self, cohort: Cohort) -> int | None:
+        return getattr(cohort, "pending", None)
+
+    @admin.display(description="Offered", ordering="offered")
+    def offered(self, cohort: Cohort) -> int | None:
+        return getattr(cohort, "offered", None)
+
     @admin.display(description="Waitlisted", ordering="waitlisted")
     def waitlisted(self, cohort: Cohort) -> int | None:
         return getattr(cohort, "waitlisted", None)
+
+    @admin.display(description="Fill", ordering="seats_taken")
+    def fill(self, cohort: Cohort) -> SafeString:
+        return fill_bar(cohort)
+
+    @admin.display(description="Scheduled hours")
+    def scheduled_hours(self, cohort: Cohort) -> SafeString | str:
+        if cohort.pk is None:
+            return "-"
+        duration = Cohort.objects.with_scheduled_hours().values_list("scheduled_duration", flat=True).get(pk=cohort.pk)
+        hours = Decimal(duration.total_seconds() / 3600 if duration else 0).quantize(Decimal("0.1"))
+        nominal = cohort.course.nominal_hours
+        if hours == nominal:
+            return f"{hours} h, the course's {nominal.normalize():f} h"
+        gap = abs(hours - nominal)
+        return format_html(
+            '<span class="hours-mismatch">{} h scheduled, {} h {} the course\'s {} h: add or change sessions.</span>',
+            hours,
+            gap,
+            "short of" if hours < nominal else "more than",
+            f"{nominal.normalize():f}",
+        )
+
+
+def fill_bar(cohort: Cohort) -> SafeString:
+    """A cohort's seats taken as a bar drawn with CSS classes (the CSP allows no inline styles); needs the seat
+    counts annotated (CohortQuerySet.with_seat_counts)."""
+    return format_html(
+        '<span class="fill-bar fill-{}" role="img" aria-label="{} of {} seats taken">'
+        '<span class="fill-bar-level"></span></span><span class="fill-text">{}/{}</span>',
+        cohort.fill_percent,
+        cohort.seats_taken,
+        cohort.capacity,
+        cohort.seats_taken,
+        cohort.capacity,
+    )
 
 
 @admin.register(ClassSession)

@@ -151,6 +151,12 @@ class CohortStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+def _count_per_cohort(enrollments: models.QuerySet) -> Coalesce:
+    """A correlated count of `enrollments` per cohort row, 0 when there are none (for CohortQuerySet annotations)."""
+    counts = enrollments.filter(cohort=OuterRef("pk")).order_by().values("cohort").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counts.values("n")), 0)
+
+
 class CohortQuerySet(models.QuerySet):
     def public(self) -> CohortQuerySet:
         """Cohorts a prospective student may see: published courses, not drafts or cancelled."""
@@ -171,13 +177,24 @@ class CohortQuerySet(models.QuerySet):
         """Annotate seats_taken and waitlisted from the enrollments, in the same query (seats are never stored)."""
         from enrollment.models import Enrollment, EnrollmentStatus
 
-        def count_of(queryset: models.QuerySet) -> Coalesce:
-            counts = queryset.filter(cohort=OuterRef("pk")).order_by().values("cohort").annotate(n=Count("pk"))
-            return Coalesce(Subquery(counts.values("n")), 0)
-
         return self.annotate(
-            seats_taken=count_of(Enrollment.objects.seat_holding()),
-            waitlisted=count_of(Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)),
+            seats_taken=_count_per_cohort(Enrollment.objects.seat_holding()),
+            waitlisted=_count_per_cohort(Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)),
+        )
+
+    def with_status_counts(self) -> CohortQuerySet:
+        """with_seat_counts() plus the seat holders split by status (seated, pending, offered), in the same query.
+
+        Built on Enrollment.objects.seat_holding(): `offered` counts only offers that have not expired, so
+        seated + pending + offered == seats_taken.
+        """
+        from enrollment.models import Enrollment, EnrollmentStatus
+
+        holding = Enrollment.objects.seat_holding()
+        return self.with_seat_counts().annotate(
+            seated=_count_per_cohort(holding.filter(status=EnrollmentStatus.ENROLLED)),
+            pending=_count_per_cohort(holding.filter(status=EnrollmentStatus.PENDING_REVIEW)),
+            offered=_count_per_cohort(holding.filter(status=EnrollmentStatus.OFFERED)),
         )
 
     def with_scheduled_hours(self) -> CohortQuerySet:

@@ -8,34 +8,83 @@ from __future__ import annotations
 
 import csv
 import datetime
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from courses.models import Cohort, CohortStatus
 from enrollment import services
+from enrollment.forms import EVIDENCE_SIGNATURES
 from enrollment.models import Attendance, AuditEvent, Credential, Enrollment, EnrollmentStatus, Student
 
+EVIDENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
-class CredentialInline(admin.TabularInline):
+
+def evidence_url(credential: Credential) -> str:
+    """The permission-checked address of a credential's evidence (never its media URL, which is not served)."""
+    return reverse("admin:enrollment_credential_evidence", args=[credential.pk])
+
+
+@admin.display(description="Evidence")
+def evidence_link(credential: Credential) -> SafeString | str:
+    if credential.pk is None or not credential.evidence:
+        return "-"
+    return format_html('<a href="{}" target="_blank" rel="noopener">View evidence</a>', evidence_url(credential))
+
+
+class EvidenceFieldsMixin:
+    """The evidence field as an upload box only: Django's own widget and read-only display would link to the file's
+    media URL, and evidence is shown through CredentialAdmin.evidence_view alone (the `evidence_link` column)."""
+
+    formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if not self.has_change_permission(request, obj):
+            fields = [f for f in fields if f != "evidence"]  # read-only users would see the media URL
+        return fields
+
+
+class CredentialInline(EvidenceFieldsMixin, admin.TabularInline):
     model = Credential
     extra = 0
-    fields = ["credential_type", "number", "issued_on", "expires_on", "evidence", "status", "verified_by"]
-    # Verification is recorded by services.approve (who and when); it is not typed in here.
-    readonly_fields = ["status", "verified_by"]
+    fields = [
+        "credential_type",
+        "number",
+        "issued_on",
+        "expires_on",
+        "evidence",
+        "evidence_link",
+        "status",
+        "verified_by",
+    ]
+    # Decisions are recorded by the services (who and when), through the credential actions; not typed in here.
+    readonly_fields = ["evidence_link", "status", "verified_by"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
         # Each row is labelled with str(credential), which reads the type and the student.
         return super().get_queryset(request).select_related("credential_type", "student", "verified_by")
+
+    @admin.display(description="Evidence")
+    def evidence_link(self, credential: Credential) -> SafeString | str:
+        return evidence_link(credential)
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -77,10 +126,58 @@ class StudentAdmin(admin.ModelAdmin):
         return student.full_name
 
 
+@admin.action(description="Verify selected credentials", permissions=["change"])
+def verify_credentials(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
+    apply_to_each(
+        request,
+        queryset,
+        done_word="verified",
+        change=lambda credential: services.verify_credential(credential=credential, actor=request.user),
+        label=str,
+    )
+
+
+@admin.action(description="Reject selected credentials (asks for a reason)", permissions=["change"])
+def reject_credentials(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]
+) -> TemplateResponse | None:
+    return ask_reason_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        title="Reject credentials",
+        explanation="A rejected credential no longer meets any course requirement. The reason is kept in the audit "
+        "trail.",
+        done_word="rejected",
+        change=lambda credential, reason: services.reject_credential(
+            credential=credential, actor=request.user, reason=reason
+        ),
+        label=str,
+        describe=lambda credential: f"{credential} ({credential.get_status_display().lower()})",
+    )
+
+
+class ExpiresSoonFilter(admin.SimpleListFilter):
+    """Credentials that run out soon: students to remind before a course requirement lapses."""
+
+    title = "expiry"
+    parameter_name = "expires"
+    DAYS = 60
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(f"{self.DAYS}d", f"Expires within {self.DAYS} days")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> QuerySet[Credential]:
+        if self.value() == f"{self.DAYS}d":
+            return queryset.expiring_within(self.DAYS)
+        return queryset
+
+
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
-    list_display = ["student", "credential_type", "number", "expires_on", "status"]
-    list_filter = ["status", "credential_type"]
+class CredentialAdmin(EvidenceFieldsMixin, admin.ModelAdmin):
+    actions = [verify_credentials, reject_credentials]
+    list_display = ["student", "credential_type", "number", "expires_on", "status", "evidence_link"]
+    list_filter = ["status", ExpiresSoonFilter, "credential_type"]
     list_select_related = ["student", "credential_type"]
     search_fields = ["number", "student__first_name", "student__last_name", "student__email"]
     ordering = ["student__last_name", "student__first_name", "credential_type__name"]
@@ -93,13 +190,50 @@ class CredentialAdmin(admin.ModelAdmin):
         "issued_on",
         "expires_on",
         "evidence",
+        "evidence_link",
         "status",
         "verified_by",
         "verified_at",
         "created_at",
     ]
-    # Verification is recorded by services.approve (who and when); it is not typed in here.
-    readonly_fields = ["status", "verified_by", "verified_at", "created_at"]
+    # Decisions are recorded by the services (who and when), through the actions above; they are not typed in here.
+    readonly_fields = ["evidence_link", "status", "verified_by", "verified_at", "created_at"]
+
+    @admin.display(description="Evidence")
+    def evidence_link(self, credential: Credential) -> SafeString | str:
+        return evidence_link(credential)
+
+    def get_urls(self) -> list[URLPattern]:
+        evidence = path(
+            "<path:object_id>/evidence/",
+            self.admin_site.admin_view(self.evidence_view),
+            name="enrollment_credential_evidence",
+        )
+        return [evidence, *super().get_urls()]
+
+    def evidence_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        """The uploaded evidence, to staff who may view credentials; there is no public media URL."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        credential = self.get_object(request, unquote(object_id))
+        if credential is None or not credential.evidence:
+            raise Http404("No evidence on file.")
+        try:
+            handle = credential.evidence.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The evidence file is missing.") from missing
+        head = handle.read(8)
+        handle.seek(0)
+        # The type comes from the file's first bytes (as at upload), never from its name; anything else downloads.
+        kind = next((k for signature, k in EVIDENCE_SIGNATURES.items() if head.startswith(signature)), None)
+        response = FileResponse(
+            handle,
+            content_type=EVIDENCE_CONTENT_TYPES.get(kind, "application/octet-stream"),
+            as_attachment=kind is None,
+            filename=f"credential-{credential.pk}.{kind or 'bin'}",
+        )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class EnrollmentAddForm(forms.ModelForm):
@@ -168,20 +302,36 @@ class AuditEventInline(admin.TabularInline):
 # --- enrollment actions: each row goes through a service, and the outcome is reported row by row -----------------
 
 
+def enrollment_label(enrollment: Enrollment) -> str:
+    return f"{enrollment.student} in {enrollment.cohort.code}"
+
+
+def in_order(queryset: QuerySet) -> QuerySet:
+    """The selected rows in a stable order, with what their labels read."""
+    if queryset.model is Credential:
+        return queryset.select_related("student", "credential_type").order_by("pk")
+    return queryset.select_related("student", "cohort").order_by("created_at", "pk")
+
+
 def apply_to_each(
-    request: HttpRequest, queryset: QuerySet[Enrollment], *, done_word: str, change: Callable[[Enrollment], object]
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    done_word: str,
+    change: Callable[[Any], object],
+    label: Callable[[Any], str] = enrollment_label,
 ) -> None:
-    """Call `change` on each selected enrollment and report, e.g. "3 approved; 1 skipped: EMT-2027-SPR-EVE is full".
+    """Call `change` on each selected row and report, e.g. "3 approved; 1 skipped: EMT-2027-SPR-EVE is full".
 
     Each call is its own transaction (the service's), so one refusal leaves the other rows' changes in place and is
     itself never half-applied.
     """
     done, skipped = 0, []
-    for enrollment in queryset.select_related("student", "cohort").order_by("created_at", "pk"):
+    for row in in_order(queryset):
         try:
-            change(enrollment)
+            change(row)
         except services.EnrollmentError as error:
-            skipped.append(f"{enrollment.student} in {enrollment.cohort.code}: {error.message}")
+            skipped.append(f"{label(row)}: {error.message}")
         else:
             done += 1
     report = f"{done} {done_word}"
@@ -213,13 +363,15 @@ def ask_reason_then_apply(
     title: str,
     explanation: str,
     done_word: str,
-    change: Callable[[Enrollment, str], object],
+    change: Callable[[Any, str], object],
+    label: Callable[[Any], str] = enrollment_label,
+    describe: Callable[[Any], str] = lambda e: f"{enrollment_label(e)} ({e.get_status_display().lower()})",
 ) -> TemplateResponse | None:
     """An action with an intermediate page asking for a reason; applied once the page is submitted."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
-        apply_to_each(request, queryset, done_word=done_word, change=lambda enrollment: change(enrollment, reason))
+        apply_to_each(request, queryset, done_word=done_word, change=lambda row: change(row, reason), label=label)
         return None  # back to the changelist
     opts = modeladmin.model._meta
     context = {
@@ -228,7 +380,7 @@ def ask_reason_then_apply(
         "explanation": explanation,
         "form": form,
         "opts": opts,
-        "enrollments": queryset.select_related("student", "cohort"),
+        "rows": [(row.pk, describe(row)) for row in in_order(queryset)],
         "action": request.POST["action"],
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "preserved_filters": modeladmin.get_preserved_filters(request),
@@ -274,6 +426,70 @@ def withdraw_selected(
         done_word="withdrawn",
         change=lambda enrollment, reason: services.withdraw(enrollment=enrollment, actor=request.user, reason=reason),
     )
+
+
+class CohortChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, cohort: Cohort) -> str:
+        waiting = f", {cohort.waitlist_count} waiting" if cohort.waitlist_count else ""
+        return (
+            f"{cohort.code}: {cohort.course.title}, starts {date_format(cohort.starts_on, 'M j, Y')}; "
+            f"{cohort.seats_left} of {cohort.capacity} seats free{waiting}"
+        )
+
+
+class MoveForm(forms.Form):
+    to_cohort = CohortChoiceField(
+        queryset=Cohort.objects.none(),
+        label="Move to",
+        help_text="Cohorts that are not cancelled or completed, by start date, with their free seats now.",
+    )
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text='Recorded in the history after "Moved to <cohort>".',
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_cohort"].queryset = (
+            Cohort.objects.exclude(status__in=[CohortStatus.CANCELLED, CohortStatus.COMPLETED])
+            .with_seat_counts()
+            .select_related("course")
+            .order_by("starts_on", "code")
+        )
+
+
+@admin.action(description="Move selected to another cohort (asks which)", permissions=["change"])
+def move_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
+) -> TemplateResponse | None:
+    form = MoveForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        target, reason = form.cleaned_data["to_cohort"], form.cleaned_data["reason"]
+        landed: Counter[str] = Counter()
+
+        def change(enrollment: Enrollment) -> None:
+            new = services.move(enrollment=enrollment, to_cohort=target, actor=request.user, reason=reason)
+            landed[new.get_status_display().lower()] += 1
+
+        apply_to_each(request, queryset, done_word=f"moved to {target.code}", change=change)
+        if landed:
+            outcome = ", ".join(f"{n} {status}" for status, n in sorted(landed.items()))
+            messages.info(request, f"In {target.code}: {outcome}.")
+        return None  # back to the changelist
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Move to another cohort",
+        "form": form,
+        "opts": modeladmin.model._meta,
+        "rows": [(e.pk, f"{enrollment_label(e)} ({e.get_status_display().lower()})") for e in in_order(queryset)],
+        "action": request.POST["action"],
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "preserved_filters": modeladmin.get_preserved_filters(request),
+    }
+    return TemplateResponse(request, "admin/enrollment/enrollment/action_move.html", context)
 
 
 @admin.action(description="Mark selected as completed (grants the course's credential)", permissions=["change"])
@@ -400,6 +616,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         approve_selected,
         reject_selected,
         withdraw_selected,
+        move_selected,
         complete_selected,
         did_not_complete_selected,
         export_csv,

@@ -7,7 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -54,6 +54,34 @@ def evidence_path(credential: Credential, filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{suffix}"
 
 
+class CredentialQuerySet(models.QuerySet):
+    def expiring_within(self, days: int, *, today: datetime.date | None = None) -> CredentialQuerySet:
+        """Credentials that expire from today through `days` days from now."""
+        today = today or timezone.localdate()
+        return self.filter(expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=days))
+
+    def expiring_before_cohort_ends(self, *, today: datetime.date | None = None) -> CredentialQuerySet:
+        """Credentials a course requires that expire before the cohort ends, for students with a live enrollment in
+        a cohort that has not ended; annotated with enrollment_id, cohort_code and cohort_ends_on (one row per
+        credential and enrollment)."""
+        today = today or timezone.localdate()
+        # One filter() call, so every condition is about the same enrollment; the annotations reuse its join.
+        return (
+            self.exclude(status=CredentialStatus.REJECTED)
+            .filter(
+                student__enrollments__status__in=[S.ENROLLED, S.PENDING_REVIEW, S.OFFERED, S.WAITLISTED],
+                student__enrollments__cohort__ends_on__gte=today,
+                expires_on__lt=F("student__enrollments__cohort__ends_on"),
+                credential_type__requirements__course=F("student__enrollments__cohort__course"),
+            )
+            .annotate(
+                enrollment_id=F("student__enrollments__pk"),
+                cohort_code=F("student__enrollments__cohort__code"),
+                cohort_ends_on=F("student__enrollments__cohort__ends_on"),
+            )
+        )
+
+
 class Credential(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="credentials")
     credential_type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="credentials")
@@ -67,6 +95,8 @@ class Credential(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CredentialQuerySet.as_manager()
 
     class Meta:
         ordering = ["credential_type__name", "-expires_on"]
@@ -126,6 +156,13 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def live(self) -> EnrollmentQuerySet:
         return self.exclude(status__in=ENDED_STATUSES)
+
+    def offers_expiring_within(self, hours: int) -> EnrollmentQuerySet:
+        """Open offers whose deadline falls in the next `hours` hours, soonest first."""
+        now = timezone.now()
+        return self.filter(
+            status=S.OFFERED, offer_expires_at__gt=now, offer_expires_at__lte=now + datetime.timedelta(hours=hours)
+        ).order_by("offer_expires_at", "pk")
 
     def waitlist(self) -> EnrollmentQuerySet:
         """Waitlisted enrollments in the order they will be offered a seat (first come, first served)."""
@@ -262,6 +299,10 @@ ACTION_WORDS = {
     "enrollment.completed": "Completed the course",
     "enrollment.did_not_complete": "Did not complete the course",
     "credential.granted": "Credential granted on completion",
+    "enrollment.moved": "Moved to another cohort",
+    "credential.verified": "Credential verified",
+    "credential.rejected": "Credential rejected",
+    "cohort.capacity_changed": "Cohort capacity changed",
 }
 
 

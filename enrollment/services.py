@@ -237,6 +237,100 @@ def _check_requirements(
     return needs_review, review_names
 
 
+def _seat_in_locked_cohort(
+    cohort: Cohort,
+    *,
+    student: StudentDetails,
+    credentials: list[CredentialDetails] | tuple[CredentialDetails, ...],
+    actor: AbstractBaseUser | None,
+    enforce_window: bool,
+    data: dict | None = None,
+) -> tuple[Enrollment | None, Enrollment | None]:
+    """request_seat's checks and writes, for a cohort the caller has locked: (new enrollment, None), or
+    (None, the live enrollment the person already has), in which case nothing was written. `data` is added to the
+    new enrollment's audit row."""
+    email = student.email.strip().lower()
+    now = timezone.now()
+    if enforce_window and not cohort.is_taking_signups(now):
+        raise EnrollmentError(
+            f"{cohort.code} is not taking signups right now. See the other upcoming cohorts of {cohort.course.title}.",
+            code="not_open",
+        )
+    if not enforce_window and cohort.status in {"cancelled", "completed"}:
+        raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
+
+    existing_student = Student.objects.filter(email__iexact=email).first()
+    if existing_student is not None:
+        duplicate = existing_student.enrollments.live().filter(cohort=cohort).first()
+        if duplicate is not None:
+            return None, duplicate
+    person = existing_student
+    date_of_birth = person.date_of_birth if person else student.date_of_birth
+    age_day = cohort.date_for(cohort.course.age_checked_on)
+    age = (person or Student(date_of_birth=date_of_birth)).age_on(age_day)
+    if age < cohort.course.min_age:
+        raise EnrollmentError(
+            f"{cohort.course.title} is open to people aged {cohort.course.min_age} or older on "
+            f"{_day(age_day)}. With the date of birth given you would be {age} then.",
+            code="too_young",
+        )
+    on_file = list(person.credentials.select_related("credential_type")) if person else []
+    needs_review, review_names = _check_requirements(cohort, existing=on_file, submitted=list(credentials))
+
+    # Every check passed: now write.
+    if person is None:
+        person = Student.objects.create(
+            first_name=student.first_name.strip(),
+            last_name=student.last_name.strip(),
+            email=email,
+            phone=student.phone,
+            date_of_birth=student.date_of_birth,
+        )
+    for details in credentials:
+        if any(
+            c.credential_type_id == details.credential_type.pk
+            and c.number.casefold() == details.number.casefold()
+            and c.expires_on == details.expires_on
+            and not details.evidence
+            for c in on_file
+        ):
+            continue  # the same card typed again: keep the one on file (and its verification)
+        Credential.objects.create(
+            student=person,
+            credential_type=details.credential_type,
+            number=details.number,
+            issued_on=details.issued_on,
+            expires_on=details.expires_on,
+            evidence=details.evidence or "",
+        )
+
+    _lapse_expired_offers(cohort, now=now)
+    _offer_free_seats(cohort, actor=None, now=now)
+    seats_taken = Enrollment.objects.seat_holding(at=now).filter(cohort=cohort).count()
+    queue_waiting = cohort.enrollments.filter(status=S.WAITLISTED).exists()
+    if seats_taken < cohort.capacity and not queue_waiting:
+        status = S.PENDING_REVIEW if needs_review else S.ENROLLED
+    else:
+        status = S.WAITLISTED
+    enrollment = Enrollment.objects.create(
+        student=person,
+        cohort=cohort,
+        status=status,
+        created_at=now,
+        status_changed_at=now,
+        waitlisted_at=now if status == S.WAITLISTED else None,
+    )
+    _audit(
+        action=f"enrollment.{status.lower()}",
+        enrollment=enrollment,
+        actor=actor,
+        to_status=status,
+        data={**({"review": review_names} if review_names else {}), **(data or {})},
+    )
+    notifications.notify(enrollment, status.lower())
+    return enrollment, None
+
+
 def request_seat(
     *,
     cohort: Cohort,
@@ -249,88 +343,12 @@ def request_seat(
 
     Staff adding someone by hand pass `enforce_window=False` to sign up outside the enrollment window.
     """
-    email = student.email.strip().lower()
-    duplicate: Enrollment | None = None
     with transaction.atomic():
         cohort = _lock_cohort(cohort.pk)
-        now = timezone.now()
-        if enforce_window and not cohort.is_taking_signups(now):
-            raise EnrollmentError(
-                f"{cohort.code} is not taking signups right now. See the other upcoming cohorts of "
-                f"{cohort.course.title}.",
-                code="not_open",
-            )
-        if not enforce_window and cohort.status in {"cancelled", "completed"}:
-            raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
-
-        existing_student = Student.objects.filter(email__iexact=email).first()
-        if existing_student is not None:
-            duplicate = existing_student.enrollments.live().filter(cohort=cohort).first()
-        if duplicate is None:
-            person = existing_student
-            date_of_birth = person.date_of_birth if person else student.date_of_birth
-            age_day = cohort.date_for(cohort.course.age_checked_on)
-            age = (person or Student(date_of_birth=date_of_birth)).age_on(age_day)
-            if age < cohort.course.min_age:
-                raise EnrollmentError(
-                    f"{cohort.course.title} is open to people aged {cohort.course.min_age} or older on "
-                    f"{_day(age_day)}. With the date of birth given you would be {age} then.",
-                    code="too_young",
-                )
-            on_file = list(person.credentials.select_related("credential_type")) if person else []
-            needs_review, review_names = _check_requirements(cohort, existing=on_file, submitted=list(credentials))
-
-            # Every check passed: now write.
-            if person is None:
-                person = Student.objects.create(
-                    first_name=student.first_name.strip(),
-                    last_name=student.last_name.strip(),
-                    email=email,
-                    phone=student.phone,
-                    date_of_birth=student.date_of_birth,
-                )
-            for details in credentials:
-                if any(
-                    c.credential_type_id == details.credential_type.pk
-                    and c.number.casefold() == details.number.casefold()
-                    and c.expires_on == details.expires_on
-                    and not details.evidence
-                    for c in on_file
-                ):
-                    continue  # the same card typed again: keep the one on file (and its verification)
-                Credential.objects.create(
-                    student=person,
-                    credential_type=details.credential_type,
-                    number=details.number,
-                    issued_on=details.issued_on,
-                    expires_on=details.expires_on,
-                    evidence=details.evidence or "",
-                )
-
-            _lapse_expired_offers(cohort, now=now)
-            _offer_free_seats(cohort, actor=None, now=now)
-            seats_taken = Enrollment.objects.seat_holding(at=now).filter(cohort=cohort).count()
-            queue_waiting = cohort.enrollments.filter(status=S.WAITLISTED).exists()
-            if seats_taken < cohort.capacity and not queue_waiting:
-                status = S.PENDING_REVIEW if needs_review else S.ENROLLED
-            else:
-                status = S.WAITLISTED
-            enrollment = Enrollment.objects.create(
-                student=person,
-                cohort=cohort,
-                status=status,
-                created_at=now,
-                status_changed_at=now,
-                waitlisted_at=now if status == S.WAITLISTED else None,
-            )
-            _audit(
-                action=f"enrollment.{status.lower()}",
-                enrollment=enrollment,
-                actor=actor,
-                to_status=status,
-                data={"review": review_names} if review_names else {},
-            )
-            notifications.notify(enrollment, status.lower())
+        enrollment, duplicate = _seat_in_locked_cohort(
+            cohort, student=student, credentials=credentials, actor=actor, enforce_window=enforce_window
+        )
+        if enrollment is not None:
             return enrollment
 
     # A live enrollment exists: nothing was written.
@@ -491,6 +509,67 @@ def reject(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> E
         return enrollment
 
 
+def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, reason: str = "") -> Enrollment:
+    """Move a student to another cohort, keeping the history; returns the new enrollment.
+
+    The seat in `to_cohort` is requested under request_seat's rules (outside its enrollment window, with the
+    credentials on file), so the student may end enrolled, pending review or waitlisted there. The old enrollment is
+    then withdrawn and its seat offered to its waitlist. All in one transaction: a refusal from the target (too young,
+    missing requirement, already enrolled) is raised before anything is written, so the old enrollment is untouched.
+    """
+    with transaction.atomic():
+        source_id = Enrollment.objects.values_list("cohort_id", flat=True).get(pk=enrollment.pk)
+        if source_id == to_cohort.pk:
+            raise EnrollmentError(f"This enrollment is already in {to_cohort.code}.", code="same_cohort")
+        # Both cohorts, the lower pk first: two moves in opposite directions queue instead of deadlocking.
+        locked = {pk: _lock_cohort(pk) for pk in sorted((source_id, to_cohort.pk))}
+        source, target = locked[source_id], locked[to_cohort.pk]
+        enrollment = Enrollment.objects.select_for_update().select_related("student").get(pk=enrollment.pk)
+        enrollment.cohort = source
+        if not enrollment.can_become(S.WITHDRAWN):
+            raise EnrollmentError(
+                f"An enrollment that is {enrollment.get_status_display().lower()} cannot be moved.",
+                code="invalid_transition",
+            )
+        person = enrollment.student
+        details = StudentDetails(
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email,
+            date_of_birth=person.date_of_birth,
+            phone=person.phone,
+        )
+        new, duplicate = _seat_in_locked_cohort(
+            target,
+            student=details,
+            credentials=(),
+            actor=actor,
+            enforce_window=False,
+            data={"moved_from": enrollment.pk, "from_cohort": source.code},
+        )
+        if duplicate is not None:
+            raise EnrollmentError(
+                f"{person} already has a place in {target.code} ({duplicate.get_status_display().lower()}).",
+                code="already_enrolled",
+            )
+        now = timezone.now()
+        held_seat = enrollment.holds_seat
+        why = f"Moved to {target.code}" + (f". {reason.strip()}" if reason.strip() else "")
+        # No "withdrawn" e-mail: the student is told about the new cohort, which is what changed for them.
+        _move(
+            enrollment,
+            S.WITHDRAWN,
+            actor=actor,
+            action="enrollment.moved",
+            reason=why,
+            data={"moved_to": new.pk, "to_cohort": target.code},
+            now=now,
+        )
+        if held_seat:
+            _offer_free_seats(source, actor=actor, now=now)
+        return new
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later, or the month's last day when it is shorter (Jan 31 + 1 month = Feb 28/29)."""
     year, month_index = divmod(day.month - 1 + months, 12)
@@ -557,6 +636,88 @@ def check_capacity(*, cohort: Cohort, capacity: int) -> None:
                 f"to {capacity}. Withdraw or move {held - capacity} first, or keep the capacity at {held} or more.",
                 code="capacity_below_seats",
             )
+
+
+def record_capacity_change(*, cohort: Cohort, old: int, new: int, actor: AbstractBaseUser | None) -> list[Enrollment]:
+    """Audit a saved capacity change; a raised capacity offers the new seats to the waitlist at once.
+
+    Returns the new offers. Call it in the transaction that saved the capacity (the admin's change view runs in one).
+    """
+    if old == new:
+        return []
+    with transaction.atomic():
+        cohort = _lock_cohort(cohort.pk)
+        _audit(
+            action="cohort.capacity_changed",
+            enrollment=None,
+            actor=actor,
+            data={"cohort": cohort.code, "from": old, "to": new},
+        )
+        if new < old:
+            return []
+        now = timezone.now()
+        _lapse_expired_offers(cohort, now=now)
+        return _offer_free_seats(cohort, actor=actor, now=now)
+
+
+# --- credentials -------------------------------------------------------------------------------------------------
+
+
+def _lock_credential(credential_id: int) -> Credential:
+    return Credential.objects.select_for_update().select_related("credential_type", "student").get(pk=credential_id)
+
+
+def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Credential:
+    """Record that staff checked a credential against its evidence or the registry (who and when)."""
+    with transaction.atomic():
+        credential = _lock_credential(credential.pk)
+        if credential.status == CredentialStatus.VERIFIED:
+            raise EnrollmentError(f"{credential} is already verified.", code="already_verified")
+        if credential.expires_on is not None and credential.expires_on < timezone.localdate():
+            raise EnrollmentError(
+                f"{credential} expired on {_day(credential.expires_on)}: ask the student for the renewed one.",
+                code="credential_expired",
+            )
+        from_status = credential.status
+        credential.status = CredentialStatus.VERIFIED
+        credential.verified_by = actor
+        credential.verified_at = timezone.now()
+        credential.save(update_fields=["status", "verified_by", "verified_at"])
+        _audit(
+            action="credential.verified",
+            enrollment=None,
+            actor=actor,
+            from_status=from_status,
+            to_status=credential.status,
+            data={"credential": credential.pk},
+        )
+        return credential
+
+
+def reject_credential(*, credential: Credential, actor: AbstractBaseUser, reason: str) -> Credential:
+    """Record that a credential did not check out (who, when and why); it no longer meets any requirement."""
+    if not reason.strip():
+        raise EnrollmentError("Say why the credential is rejected.", code="reason_required")
+    with transaction.atomic():
+        credential = _lock_credential(credential.pk)
+        if credential.status == CredentialStatus.REJECTED:
+            raise EnrollmentError(f"{credential} is already rejected.", code="already_rejected")
+        from_status = credential.status
+        credential.status = CredentialStatus.REJECTED
+        # verified_by/verified_at record who decided and when, whichever way the decision went.
+        credential.verified_by = actor
+        credential.verified_at = timezone.now()
+        credential.save(update_fields=["status", "verified_by", "verified_at"])
+        _audit(
+            action="credential.rejected",
+            enrollment=None,
+            actor=actor,
+            from_status=from_status,
+            to_status=credential.status,
+            reason=reason.strip(),
+            data={"credential": credential.pk},
+        )
+        return credential
 
 
 # --- attendance --------------------------------------------------------------------------------------------------

@@ -361,6 +361,11 @@ def cohort_form_data(cohort: Cohort, **changes) -> dict:
         "sessions-INITIAL_FORMS": "0",
         "sessions-MIN_NUM_FORMS": "0",
         "sessions-MAX_NUM_FORMS": "1000",
+        # The read-only enrollments inline renders a management form too, which the browser posts back.
+        "enrollments-TOTAL_FORMS": "0",
+        "enrollments-INITIAL_FORMS": "0",
+        "enrollments-MIN_NUM_FORMS": "0",
+        "enrollments-MAX_NUM_FORMS": "1000",
     }
     return data | changes
 
