@@ -184,7 +184,7 @@ def start_server(env: dict[str, str], logfile: Path) -> subprocess.Popen:
             str(Path(sys.executable).parent / "gunicorn"),
             "elite.wsgi",
             "--workers",
-            "2",
+            os.environ.get("BENCH_WORKERS", "2"),
             "--worker-class",
             "sync",
             "--bind",
@@ -341,6 +341,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", action="store_true", help="measure on the 100k-student data set")
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per page")
+    parser.add_argument("--burst-only", action="store_true", help="only the signup burst (while tuning it)")
     args = parser.parse_args()
 
     wrk = ensure_wrk()
@@ -382,7 +383,7 @@ def main() -> None:
     server = start_server(env, RESULTS / "gunicorn.log")
     try:
         measured = []
-        for label, path, cookie in fixtures["pages"]:
+        for label, path, cookie in [] if args.burst_only else fixtures["pages"]:
             log(f"loading {label} ({path}) for {args.seconds} s")
             rps, p50, p99 = run_wrk(wrk, path, cookie, args.seconds)
             measured.append((label, path, rps, p50, p99))
@@ -391,6 +392,9 @@ def main() -> None:
     finally:
         stop_server(server)
 
+    if args.burst_only:
+        print(json.dumps(burst, indent=2))
+        return
     hello = measured[0][2]
     pages = [
         {

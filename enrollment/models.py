@@ -15,6 +15,12 @@ from django.utils import timezone
 from courses.models import ClassSession, Cohort, CredentialType
 
 
+class StudentQuerySet(models.QuerySet):
+    def with_email(self, email: str) -> StudentQuerySet:
+        """Students with this address, whatever its case; uses the lower(email) unique index."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
+
 class Student(models.Model):
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
@@ -22,6 +28,8 @@ class Student(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = StudentQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -149,10 +157,23 @@ def new_token() -> str:
 
 
 class EnrollmentQuerySet(models.QuerySet):
-    def seat_holding(self, at: datetime.datetime | None = None) -> EnrollmentQuerySet:
+    @staticmethod
+    def holds_seat_q(at: datetime.datetime | None = None) -> Q:
         """The one definition of who holds a seat: enrolled, pending review, or an offer that has not expired."""
         at = at or timezone.now()
-        return self.filter(Q(status__in=[S.ENROLLED, S.PENDING_REVIEW]) | Q(status=S.OFFERED, offer_expires_at__gt=at))
+        return Q(status__in=[S.ENROLLED, S.PENDING_REVIEW]) | Q(status=S.OFFERED, offer_expires_at__gt=at)
+
+    def seat_holding(self, at: datetime.datetime | None = None) -> EnrollmentQuerySet:
+        return self.filter(self.holds_seat_q(at))
+
+    def seat_summary(self, at: datetime.datetime | None = None) -> dict[str, int]:
+        """Seats held, people waiting and offers past their deadline, in one query (for a locked cohort)."""
+        at = at or timezone.now()
+        return self.aggregate(
+            seats_taken=Count("pk", filter=self.holds_seat_q(at)),
+            waiting=Count("pk", filter=Q(status=S.WAITLISTED)),
+            expired_offers=Count("pk", filter=Q(status=S.OFFERED, offer_expires_at__lte=at)),
+        )
 
     def live(self) -> EnrollmentQuerySet:
         return self.exclude(status__in=ENDED_STATUSES)

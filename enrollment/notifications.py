@@ -26,15 +26,16 @@ SUBJECTS = {
 
 def notify(enrollment: Enrollment, kind: str) -> None:
     """E-mail the student about `enrollment` once the current transaction commits (never for a rollback)."""
-    enrollment_id = enrollment.pk
-    transaction.on_commit(lambda: send_enrollment_email(enrollment_id, kind))
+    # The object as written (with its student, cohort and course loaded) is what committed: no need to read it again.
+    transaction.on_commit(lambda: send_enrollment_email(enrollment, kind))
 
 
-def send_enrollment_email(enrollment_id: int, kind: str) -> None:
+def send_enrollment_email(enrollment: Enrollment | int, kind: str) -> None:
     from enrollment.models import Enrollment
     from enrollment.services import waitlist_position
 
-    enrollment = Enrollment.objects.select_related("student", "cohort__course").get(pk=enrollment_id)
+    if not isinstance(enrollment, Enrollment):
+        enrollment = Enrollment.objects.select_related("student", "cohort__course").get(pk=enrollment)
     context = {
         "enrollment": enrollment,
         "student": enrollment.student,

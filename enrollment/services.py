@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -179,10 +180,16 @@ def _lapse_expired_offers(cohort: Cohort, *, now: datetime.datetime) -> list[Enr
     return expired
 
 
-def _offer_free_seats(cohort: Cohort, *, actor: AbstractBaseUser | None, now: datetime.datetime) -> list[Enrollment]:
-    """Offer every free seat of a locked cohort to the waitlist, first come first served."""
-    free = cohort.capacity - Enrollment.objects.seat_holding(at=now).filter(cohort=cohort).count()
-    if free <= 0:
+def _offer_free_seats(
+    cohort: Cohort, *, actor: AbstractBaseUser | None, now: datetime.datetime, summary: dict[str, int] | None = None
+) -> list[Enrollment]:
+    """Offer every free seat of a locked cohort to the waitlist, first come first served.
+
+    `summary` is the cohort's seat_summary() when the caller has just read it (saves a query on the signup path).
+    """
+    summary = summary or Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+    free = cohort.capacity - summary["seats_taken"]
+    if free <= 0 or summary["waiting"] == 0:
         return []
     offered = list(cohort.enrollments.waitlist().select_for_update().select_related("student")[:free])
     deadline = now + datetime.timedelta(hours=cohort.offer_hours)
@@ -204,14 +211,33 @@ def _offer_free_seats(cohort: Cohort, *, actor: AbstractBaseUser | None, now: da
 # --- signing up --------------------------------------------------------------------------------------------------
 
 
+def _prefetched_requirements(cohort: Cohort) -> list[Requirement] | None:
+    """The course's requirements when the caller already loaded them (the signup view does), else None.
+
+    Read before the cohort is locked, so the lock is held for less time; course data does not take seats.
+    """
+    if not Cohort.course.is_cached(cohort):
+        return None
+    cache = getattr(cohort.course, "_prefetched_objects_cache", {})
+    if "requirements" not in cache:
+        return None
+    return sorted(cache["requirements"], key=lambda r: r.pk)
+
+
 def _check_requirements(
-    cohort: Cohort, *, existing: list[Credential], submitted: list[CredentialDetails]
+    cohort: Cohort,
+    *,
+    existing: list[Credential],
+    submitted: list[CredentialDetails],
+    requirements: list[Requirement] | None = None,
 ) -> tuple[bool, list[str]]:
     """Raise missing_requirement unless every Requirement is met; say whether staff review is needed."""
     course = cohort.course
     needs_review = False
     review_names = []
-    for requirement in course.requirements.select_related("credential_type").order_by("pk"):
+    if requirements is None:
+        requirements = list(course.requirements.select_related("credential_type").order_by("pk"))
+    for requirement in requirements:
         ctype = requirement.credential_type
         day = requirement.date_for(cohort)
         on_file = [c for c in existing if c.credential_type_id == ctype.pk and c.is_valid_on(day)]
@@ -245,6 +271,7 @@ def _seat_in_locked_cohort(
     actor: AbstractBaseUser | None,
     enforce_window: bool,
     data: dict | None = None,
+    requirements: list[Requirement] | None = None,
 ) -> tuple[Enrollment | None, Enrollment | None]:
     """request_seat's checks and writes, for a cohort the caller has locked: (new enrollment, None), or
     (None, the live enrollment the person already has), in which case nothing was written. `data` is added to the
@@ -259,7 +286,7 @@ def _seat_in_locked_cohort(
     if not enforce_window and cohort.status in {"cancelled", "completed"}:
         raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
 
-    existing_student = Student.objects.filter(email__iexact=email).first()
+    existing_student = Student.objects.with_email(email).first()
     if existing_student is not None:
         duplicate = existing_student.enrollments.live().filter(cohort=cohort).first()
         if duplicate is not None:
@@ -275,7 +302,9 @@ def _seat_in_locked_cohort(
             code="too_young",
         )
     on_file = list(person.credentials.select_related("credential_type")) if person else []
-    needs_review, review_names = _check_requirements(cohort, existing=on_file, submitted=list(credentials))
+    needs_review, review_names = _check_requirements(
+        cohort, existing=on_file, submitted=list(credentials), requirements=requirements
+    )
 
     # Every check passed: now write.
     if person is None:
@@ -304,11 +333,13 @@ def _seat_in_locked_cohort(
             evidence=details.evidence or "",
         )
 
-    _lapse_expired_offers(cohort, now=now)
-    _offer_free_seats(cohort, actor=None, now=now)
-    seats_taken = Enrollment.objects.seat_holding(at=now).filter(cohort=cohort).count()
-    queue_waiting = cohort.enrollments.filter(status=S.WAITLISTED).exists()
-    if seats_taken < cohort.capacity and not queue_waiting:
+    summary = Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+    if summary["expired_offers"]:
+        _lapse_expired_offers(cohort, now=now)
+        summary = Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+    if _offer_free_seats(cohort, actor=None, now=now, summary=summary):
+        summary = Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+    if summary["seats_taken"] < cohort.capacity and not summary["waiting"]:
         status = S.PENDING_REVIEW if needs_review else S.ENROLLED
     else:
         status = S.WAITLISTED
@@ -343,10 +374,17 @@ def request_seat(
 
     Staff adding someone by hand pass `enforce_window=False` to sign up outside the enrollment window.
     """
+    requirements = _prefetched_requirements(cohort)
+    course_id = cohort.course_id
     with transaction.atomic():
         cohort = _lock_cohort(cohort.pk)
         enrollment, duplicate = _seat_in_locked_cohort(
-            cohort, student=student, credentials=credentials, actor=actor, enforce_window=enforce_window
+            cohort,
+            student=student,
+            credentials=credentials,
+            actor=actor,
+            enforce_window=enforce_window,
+            requirements=requirements if cohort.course_id == course_id else None,
         )
         if enrollment is not None:
             return enrollment
@@ -374,18 +412,10 @@ def waitlist_position(enrollment: Enrollment) -> int | None:
     """1-based place in the cohort's waitlist, or None when not waitlisted."""
     if enrollment.status != S.WAITLISTED:
         return None
-    ahead = (
-        Enrollment.objects.filter(cohort_id=enrollment.cohort_id, status=S.WAITLISTED)
-        .filter(waitlisted_at__lt=enrollment.waitlisted_at)
-        .count()
+    ahead = Enrollment.objects.filter(cohort_id=enrollment.cohort_id, status=S.WAITLISTED).filter(
+        Q(waitlisted_at__lt=enrollment.waitlisted_at) | Q(waitlisted_at=enrollment.waitlisted_at, pk__lt=enrollment.pk)
     )
-    ties = Enrollment.objects.filter(
-        cohort_id=enrollment.cohort_id,
-        status=S.WAITLISTED,
-        waitlisted_at=enrollment.waitlisted_at,
-        pk__lt=enrollment.pk,
-    ).count()
-    return ahead + ties + 1
+    return ahead.count() + 1
 
 
 def promote_waitlist(*, cohort: Cohort, actor: AbstractBaseUser | None = None) -> list[Enrollment]:

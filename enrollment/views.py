@@ -18,21 +18,19 @@ from enrollment.models import Enrollment, EnrollmentStatus, Student
 S = EnrollmentStatus
 
 
-def _cohort_for_signup(pk: int) -> Cohort:
-    return get_object_or_404(
-        Cohort.objects.public()
-        .with_seat_counts()
-        .select_related("course")
-        .prefetch_related(
-            Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type"))
-        ),
-        pk=pk,
-    )
+def _cohort_for_signup(pk: int, *, with_seats: bool) -> Cohort:
+    cohorts = Cohort.objects.public().select_related("course")
+    if with_seats:
+        # The form page shows the seats; a POST that succeeds only redirects, so it does not pay for counting them
+        # here (request_seat counts under the lock anyway, and a re-rendered form counts them on demand).
+        cohorts = cohorts.with_seat_counts()
+    requirements = Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type"))
+    return get_object_or_404(cohorts.prefetch_related(requirements), pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = _cohort_for_signup(pk)
+    cohort = _cohort_for_signup(pk, with_seats=request.method != "POST")
     status = 200
     if request.method == "POST":
         form = SignupForm(request.POST, request.FILES, cohort=cohort)
@@ -126,7 +124,7 @@ def lost_link(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "Too many requests have come from your network. Please wait a while and try again.")
             status = 429
         elif form.is_valid():
-            student = Student.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+            student = Student.objects.with_email(form.cleaned_data["email"]).first()
             if student is not None:
                 notifications.send_lost_links(student)
             # The same answer whether or not the address is known, so the page cannot be used to find students.
