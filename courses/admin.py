@@ -304,7 +304,6 @@ class ClassSessionAdmin(admin.ModelAdmin):
     list_select_related = ["cohort"]
     search_fields = ["topic", "cohort__code"]
     ordering = ["-starts_at"]
-    date_hierarchy = "starts_at"
     autocomplete_fields = ["cohort"]
     fields = ["cohort", "starts_at", "ends_at", "hours", "kind", "topic", "location"]
     readonly_fields = ["hours"]

@@ -312,7 +312,10 @@ class ClassSession(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["cohort", "starts_at"], name="session_cohort_start_idx")]
+        indexes = [
+            models.Index(fields=["cohort", "starts_at"], name="session_cohort_start_idx"),
+            models.Index(fields=["-starts_at"], name="session_start_idx"),  # the back office's list, newest first
+        ]
 
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)

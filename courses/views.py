@@ -58,16 +58,23 @@ class HomeView(TemplateView):
         return context
 
 
+# How many upcoming cohorts a page lists per course; one more is fetched to know whether to say "and more".
+LIST_PER_COURSE = 6
+DETAIL_PER_COURSE = 30
+
+
 class CourseListView(ListView):
     queryset = Course.objects.published().prefetch_related(
-        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts(), to_attr="upcoming")
+        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts()[: LIST_PER_COURSE + 1], to_attr="upcoming")
     )
+    extra_context = {"shown": LIST_PER_COURSE}
 
 
 class CourseDetailView(DetailView):
     queryset = Course.objects.published().prefetch_related(
-        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts(), to_attr="upcoming")
+        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts()[: DETAIL_PER_COURSE + 1], to_attr="upcoming")
     )
+    extra_context = {"shown": DETAIL_PER_COURSE}
 
 
 class CohortDetailView(DetailView):

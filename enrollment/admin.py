@@ -18,6 +18,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -30,6 +31,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from courses.models import Cohort, CohortStatus
+from elite.pagination import LargeTablePaginator
 from enrollment import services
 from enrollment.forms import EVIDENCE_SIGNATURES
 from enrollment.models import Attendance, AuditEvent, Credential, Enrollment, EnrollmentStatus, Student
@@ -113,10 +115,11 @@ class EnrollmentInline(admin.TabularInline):
 
 @admin.register(Student)
 class StudentAdmin(admin.ModelAdmin):
+    paginator = LargeTablePaginator
+    show_full_result_count = False
     list_display = ["name", "email", "phone", "date_of_birth", "created_at"]
     search_fields = ["first_name", "last_name", "email", "phone"]
     ordering = ["last_name", "first_name"]
-    date_hierarchy = "created_at"
     fields = ["first_name", "last_name", "email", "phone", "date_of_birth", "created_at"]
     readonly_fields = ["created_at"]
     inlines = [CredentialInline, EnrollmentInline]
@@ -273,6 +276,34 @@ class EnrollmentAddForm(forms.ModelForm):
         except services.EnrollmentError as error:
             raise ValidationError(error.message, code=error.code) from error
         return cleaned_data
+
+
+class AttendanceAdminForm(forms.ModelForm):
+    """Attendance typed in the back office goes through services.record_attendance, like the instructor portal's:
+    the same rules (session started, minutes within its length, seated students only) and an audit row."""
+
+    actor: AbstractBaseUser | None = None
+
+    class Meta:
+        model = Attendance
+        fields = ["enrollment", "session", "status", "minutes"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        enrollment, session = cleaned_data.get("enrollment"), cleaned_data.get("session")
+        if self.errors or enrollment is None or session is None:
+            return cleaned_data
+        entry = services.AttendanceEntry(
+            enrollment=enrollment, status=cleaned_data["status"], minutes=cleaned_data["minutes"]
+        )
+        try:
+            (self.instance,) = services.record_attendance(session=session, entries=[entry], actor=self.actor)
+        except services.EnrollmentError as error:
+            raise ValidationError(error.message, code=error.code) from error
+        return cleaned_data
+
+    def validate_unique(self) -> None:
+        """record_attendance updates the existing row of that student and session rather than adding a second."""
 
 
 class AuditEventInline(admin.TabularInline):
@@ -577,8 +608,30 @@ class PendingTooLongFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CurrentCohortFilter(admin.SimpleListFilter):
+    """Cohorts that are not finished: listing all of ten years' cohorts would make a filter nobody can use.
+    Older cohorts are found by searching their code, or from the cohort's own page."""
+
+    title = "cohort (current)"
+    parameter_name = "cohort"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
+        current = Cohort.objects.exclude(status__in=[CohortStatus.COMPLETED, CohortStatus.CANCELLED]).order_by(
+            "starts_on", "code"
+        )
+        return [(cohort.pk, cohort.code) for cohort in current.only("pk", "code")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(cohort_id=int(value))
+        return queryset
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    paginator = LargeTablePaginator
+    show_full_result_count = False
     add_form = EnrollmentAddForm
     add_fieldsets = [
         (
@@ -601,11 +654,10 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "status_changed_at",
         "offer_expires_at",
     ]
-    list_filter = ["status", PendingTooLongFilter, "cohort__course", "cohort"]
+    list_filter = ["status", PendingTooLongFilter, "cohort__course", CurrentCohortFilter, "created_at"]
     list_select_related = ["student", "cohort"]
     search_fields = ["student__first_name", "student__last_name", "student__email", "cohort__code"]
     ordering = ["-created_at"]
-    date_hierarchy = "created_at"
     autocomplete_fields = ["student", "cohort"]
     fieldsets = [
         (None, {"fields": ["student", "cohort", "status", "reason"]}),
@@ -633,6 +685,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
         )
         return [review, *super().get_urls()]
 
+    REVIEW_PAGE_SIZE = 50
+
     def review_queue_view(self, request: HttpRequest) -> TemplateResponse:
         """Enrollments pending review, oldest first, with the student's credentials to check."""
         if not self.has_change_permission(request):
@@ -644,11 +698,13 @@ class EnrollmentAdmin(admin.ModelAdmin):
             .prefetch_related(Prefetch("student__credentials", queryset=credentials))
             .order_by("status_changed_at", "pk")
         )
+        page = Paginator(enrollments, self.REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             **self.admin_site.each_context(request),
             "title": "Review queue",
             "opts": self.model._meta,
-            "enrollments": enrollments,
+            "enrollments": page.object_list,
+            "page": page,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/enrollment/enrollment/review_queue.html", context)
@@ -692,19 +748,28 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
+    paginator = LargeTablePaginator
+    show_full_result_count = False
     list_display = ["enrollment", "session", "status", "minutes"]
     list_filter = ["status", "session__kind", "session__cohort__course"]
     list_select_related = ["enrollment__student", "enrollment__cohort", "session__cohort"]
     search_fields = ["enrollment__student__first_name", "enrollment__student__last_name", "session__cohort__code"]
-    ordering = ["-session__starts_at"]
+    # Newest first by key: ordering a million rows by the session's start would join and sort them all.
+    ordering = ["-pk"]
     autocomplete_fields = ["enrollment", "session"]
     fields = ["enrollment", "session", "status", "minutes", "recorded_at", "recorded_by"]
     readonly_fields = ["recorded_at", "recorded_by"]
+    form = AttendanceAdminForm
+
+    def get_form(
+        self, request: HttpRequest, obj: Attendance | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # a per-request class, as for enrollments
+        return form
 
     def save_model(self, request: HttpRequest, obj: Attendance, form: forms.ModelForm, change: bool) -> None:
-        obj.recorded_by = request.user
-        obj.recorded_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        """Nothing to do: AttendanceAdminForm recorded the change through services.record_attendance."""
 
 
 @admin.register(AuditEvent)
@@ -714,10 +779,22 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ["at", "action", "actor", "enrollment", "from_status", "to_status"]
     list_filter = ["action", "at"]
-    list_select_related = ["actor", "enrollment__student", "enrollment__cohort"]
+    # Prefetched, not joined: a LEFT JOIN of the trail to half a million enrollments makes PostgreSQL hash the whole
+    # enrollment table before it can sort by time.
+    list_select_related = False
     search_fields = ["reason", "action", "enrollment__student__email"]
     ordering = ["-at", "-pk"]
-    date_hierarchy = "at"
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor")
+            .prefetch_related("enrollment__student", "enrollment__cohort")
+        )
+
     fields = ["at", "action", "actor", "enrollment", "from_status", "to_status", "reason", "data"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -251,6 +251,9 @@ class Enrollment(models.Model):
             models.Index(fields=["cohort", "status"], name="enrollment_cohort_status_idx"),
             models.Index(fields=["status", "waitlisted_at"], name="enrollment_status_waitlist_idx"),
             models.Index(fields=["status", "offer_expires_at"], name="enrollment_status_offer_idx"),
+            # The back office: newest enrollments first, and the review queue (pending, oldest first).
+            models.Index(fields=["-created_at"], name="enrollment_created_idx"),
+            models.Index(fields=["status", "status_changed_at"], name="enrollment_status_changed_idx"),
         ]
 
     def __str__(self) -> str:

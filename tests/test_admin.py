@@ -343,15 +343,25 @@ def test_enrollment_add_page_requires_student_and_cohort(staff_client, school):
     assert "cohort" in response.context["adminform"].form.errors
 
 
-def test_attendance_records_who_changed_it(staff_client, school, superuser):
+def test_attendance_edited_in_the_admin_goes_through_the_service(staff_client, school, superuser):
     attendance = school.attendance
-    response = staff_client.post(
-        admin_url(Attendance, "change", attendance.pk),
-        {"enrollment": school.enrollment.pk, "session": school.session.pk, "status": "late", "minutes": 200},
+    # The fixture's session has not started yet: the admin refuses, as the portal does.
+    data = {"enrollment": school.enrollment.pk, "session": school.session.pk, "status": "late", "minutes": 200}
+    refused = staff_client.post(admin_url(Attendance, "change", attendance.pk), data)
+    assert refused.status_code == 200
+    assert "has not started yet" in refused.text
+
+    # Once it has started and the student is seated, the change is recorded and audited.
+    ClassSession.objects.filter(pk=school.session.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=5), ends_at=timezone.now() - datetime.timedelta(hours=1)
     )
+    services.approve(enrollment=school.enrollment, actor=superuser)
+    response = staff_client.post(admin_url(Attendance, "change", attendance.pk), data)
     assert response.status_code == 302
     attendance.refresh_from_db()
     assert (attendance.status, attendance.minutes, attendance.recorded_by) == ("late", 200, superuser)
+    event = AuditEvent.objects.filter(action="attendance.recorded").get()
+    assert (event.actor, event.data["new_status"], event.data["new_minutes"]) == (superuser, "late", 200)
 
 
 def fill_cohorts(course: Course, first: int, last: int) -> None:
