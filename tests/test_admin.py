@@ -392,3 +392,13 @@ def test_cohort_changelist_query_count_does_not_grow_with_cohorts(staff_client, 
     cohorts = response.context["cl"].result_list
     assert {(c.seats_taken, c.waitlisted) for c in cohorts} == {(1, 1)}
     assert '<td class="field-seats_taken">1</td>' in response.text
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [("dana", True), ("REYES@example", True), ("fall-eve", True), ("dana fall", True), ("zed", False)],
+)
+def test_enrollment_search_matches_student_or_cohort(staff_client, school, term, found):
+    response = staff_client.get(admin_url(Enrollment, "changelist"), {"q": term})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == ([school.enrollment] if found else [])
