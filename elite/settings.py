@@ -208,6 +208,11 @@ _email_backend = os.environ.get("EMAIL_BACKEND", "console")
 if _email_backend not in _EMAIL_BACKENDS:
     raise ImproperlyConfigured(f"EMAIL_BACKEND must be one of {', '.join(_EMAIL_BACKENDS)}; it is {_email_backend!r}.")
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKENDS[_email_backend]}}
+# inline: students' e-mails are sent right after the change commits, in the request (simple; the default).
+# queued: they are queued in the same transaction and sent by `manage.py send_queued_email --loop` (production).
+EMAIL_DELIVERY = os.environ.get("EMAIL_DELIVERY", "inline")
+if EMAIL_DELIVERY not in {"inline", "queued"}:
+    raise ImproperlyConfigured(f"EMAIL_DELIVERY must be inline or queued; it is {EMAIL_DELIVERY!r}.")
 if _email_backend == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": os.environ.get("EMAIL_HOST", "localhost"),

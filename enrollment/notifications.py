@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from enrollment.models import Enrollment, Student
@@ -24,10 +25,60 @@ SUBJECTS = {
 }
 
 
+# A queued e-mail that failed this many times is left for staff to look at (OutgoingEmail.last_error).
+MAX_ATTEMPTS = 5
+
+
 def notify(enrollment: Enrollment, kind: str) -> None:
-    """E-mail the student about `enrollment` once the current transaction commits (never for a rollback)."""
+    """E-mail the student about `enrollment` once the current transaction commits (never for a rollback).
+
+    EMAIL_DELIVERY=inline (the default) sends it right after the commit, in the request. EMAIL_DELIVERY=queued
+    writes an OutgoingEmail row in the same transaction instead, for `manage.py send_queued_email` to send: the
+    request then never waits on rendering or on the mail server, which is what a production site under a signup
+    rush wants.
+    """
+    if settings.EMAIL_DELIVERY == "queued":
+        from enrollment.models import OutgoingEmail
+
+        OutgoingEmail.objects.create(enrollment=enrollment, kind=kind)
+        return
     # The object as written (with its student, cohort and course loaded) is what committed: no need to read it again.
     transaction.on_commit(lambda: send_enrollment_email(enrollment, kind))
+
+
+def send_queued_emails(*, limit: int = 500) -> tuple[int, int]:
+    """Send up to `limit` queued e-mails, oldest first; returns (sent, failed). Safe to run in several processes."""
+    from enrollment.models import OutgoingEmail
+
+    sent = failed = 0
+    tried: list[int] = []  # each e-mail is tried once a run; a failed one waits for the next run
+    while sent + failed < limit:
+        with transaction.atomic():
+            # SKIP LOCKED: two senders never take the same e-mail, and neither waits for the other.
+            batch = list(
+                OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("enrollment__student", "enrollment__cohort__course")
+                .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+                .exclude(pk__in=tried)
+                .order_by("created_at", "pk")[: min(50, limit - sent - failed)]
+            )
+            tried.extend(email.pk for email in batch)
+            if not batch:
+                break
+            for email in batch:
+                try:
+                    send_enrollment_email(email.enrollment, email.kind)
+                except Exception as error:  # a mail server's refusal must not stop the others
+                    email.attempts += 1
+                    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+                    email.save(update_fields=["attempts", "last_error"])
+                    failed += 1
+                else:
+                    email.sent_at = timezone.now()
+                    email.attempts += 1
+                    email.save(update_fields=["sent_at", "attempts"])
+                    sent += 1
+    return sent, failed
 
 
 def send_enrollment_email(enrollment: Enrollment | int, kind: str) -> None:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from courses.models import ClassSession, Cohort, CredentialType, Requirement
+from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
 from enrollment import notifications
 from enrollment.models import (
     TRANSITIONS,
@@ -72,8 +72,14 @@ def _day(day: datetime.date) -> str:
 # --- small shared steps ------------------------------------------------------------------------------------------
 
 
-def _lock_cohort(cohort_id: int) -> Cohort:
-    return Cohort.objects.select_for_update().select_related("course").get(pk=cohort_id)
+def _lock_cohort(cohort_id: int, *, course: Course | None = None) -> Cohort:
+    """Lock a cohort's row for the rest of the transaction. `course`, when the caller has it, saves the join."""
+    if course is None:
+        return Cohort.objects.select_for_update().select_related("course").get(pk=cohort_id)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
+    if cohort.course_id == course.pk:
+        cohort.course = course
+    return cohort
 
 
 def _lock_enrollment(enrollment_id: int) -> tuple[Cohort, Enrollment]:
@@ -187,7 +193,7 @@ def _offer_free_seats(
 
     `summary` is the cohort's seat_summary() when the caller has just read it (saves a query on the signup path).
     """
-    summary = summary or Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+    summary = summary or Enrollment.objects.seat_summary(cohort.pk, at=now)
     free = cohort.capacity - summary["seats_taken"]
     if free <= 0 or summary["waiting"] == 0:
         return []
@@ -333,12 +339,12 @@ def _seat_in_locked_cohort(
             evidence=details.evidence or "",
         )
 
-    summary = Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+    summary = Enrollment.objects.seat_summary(cohort.pk, at=now)
     if summary["expired_offers"]:
         _lapse_expired_offers(cohort, now=now)
-        summary = Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+        summary = Enrollment.objects.seat_summary(cohort.pk, at=now)
     if _offer_free_seats(cohort, actor=None, now=now, summary=summary):
-        summary = Enrollment.objects.filter(cohort=cohort).seat_summary(at=now)
+        summary = Enrollment.objects.seat_summary(cohort.pk, at=now)
     if summary["seats_taken"] < cohort.capacity and not summary["waiting"]:
         status = S.PENDING_REVIEW if needs_review else S.ENROLLED
     else:
@@ -376,8 +382,9 @@ def request_seat(
     """
     requirements = _prefetched_requirements(cohort)
     course_id = cohort.course_id
+    course = cohort.course if Cohort.course.is_cached(cohort) else None
     with transaction.atomic():
-        cohort = _lock_cohort(cohort.pk)
+        cohort = _lock_cohort(cohort.pk, course=course)
         enrollment, duplicate = _seat_in_locked_cohort(
             cohort,
             student=student,

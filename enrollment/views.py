@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import caches
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,19 +19,29 @@ from enrollment.models import Enrollment, EnrollmentStatus, Student
 S = EnrollmentStatus
 
 
-def _cohort_for_signup(pk: int, *, with_seats: bool) -> Cohort:
-    cohorts = Cohort.objects.public().select_related("course")
-    if with_seats:
-        # The form page shows the seats; a POST that succeeds only redirects, so it does not pay for counting them
-        # here (request_seat counts under the lock anyway, and a re-rendered form counts them on demand).
-        cohorts = cohorts.with_seat_counts()
+def _cohort_for_signup(pk: int) -> Cohort:
+    """The cohort with its course, requirements and seat counts, as the public pages show it.
+
+    Kept in the process's memory for PUBLIC_PAGE_CACHE_SECONDS like the other public pages: a signup rush posts to
+    the same cohort hundreds of times a second. Nothing here decides a seat: request_seat re-reads the cohort under
+    its lock, and the form's fields follow the course's requirements within that second.
+    """
+    seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+    key = f"signup-cohort:{pk}"
+    if seconds > 0 and (cached := caches["pages"].get(key)) is not None:
+        return cached
     requirements = Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type"))
-    return get_object_or_404(cohorts.prefetch_related(requirements), pk=pk)
+    cohort = get_object_or_404(
+        Cohort.objects.public().select_related("course").with_seat_counts().prefetch_related(requirements), pk=pk
+    )
+    if seconds > 0:
+        caches["pages"].set(key, cohort, seconds)
+    return cohort
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = _cohort_for_signup(pk, with_seats=request.method != "POST")
+    cohort = _cohort_for_signup(pk)
     status = 200
     if request.method == "POST":
         form = SignupForm(request.POST, request.FILES, cohort=cohort)

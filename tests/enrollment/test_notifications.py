@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 
 from enrollment import notifications, services
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, OutgoingEmail
 from tests.factories import make_cohort, student_details
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +55,58 @@ def test_expire_offers_command_lapses_offers(capsys):
     assert waiting.status == "LAPSED"
     call_command("expire_offers")
     assert "0 expired offers lapsed." in capsys.readouterr().out
+
+
+@pytest.fixture
+def queued(settings):
+    settings.EMAIL_DELIVERY = "queued"
+
+
+def test_queued_delivery_writes_the_email_with_the_change_and_sends_it_later(
+    queued, django_capture_on_commit_callbacks
+):
+    cohort = make_cohort()
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment = services.request_seat(cohort=cohort, student=student_details(email="q@example.com"))
+    assert mail.outbox == []
+    queued_email = OutgoingEmail.objects.get()
+    assert (queued_email.enrollment, queued_email.kind, queued_email.sent_at) == (enrollment, "enrolled", None)
+
+    assert notifications.send_queued_emails() == (1, 0)
+    assert mail.outbox[0].to == ["q@example.com"]
+    assert enrollment.token in mail.outbox[0].body
+    queued_email.refresh_from_db()
+    assert queued_email.sent_at is not None
+    assert notifications.send_queued_emails() == (0, 0)  # sent once only
+
+
+def test_queued_delivery_queues_nothing_for_a_rolled_back_change(queued):
+    cohort = make_cohort()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.request_seat(cohort=cohort, student=student_details())
+        raise RuntimeError("roll back")
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_a_refusing_mail_server_is_recorded_and_retried(queued, settings):
+    services.request_seat(cohort=make_cohort(), student=student_details())
+    # A real SMTP connection to a port where nothing listens: refused.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
+        }
+    }
+    assert notifications.send_queued_emails() == (0, 1)
+    failed = OutgoingEmail.objects.get()
+    assert (failed.attempts, failed.sent_at) == (1, None)
+    assert "ConnectionRefusedError" in failed.last_error
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    assert notifications.send_queued_emails() == (1, 0)
+
+
+def test_send_queued_email_command(queued, capsys):
+    services.request_seat(cohort=make_cohort(), student=student_details())
+    call_command("send_queued_email")
+    assert "1 e-mail sent, 0 failed." in capsys.readouterr().out
+    assert len(mail.outbox) == 1

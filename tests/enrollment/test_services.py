@@ -426,3 +426,22 @@ def test_the_same_credential_typed_again_is_not_stored_twice():
     services.request_seat(cohort=one, student=student_details(email="lee@example.com"), credentials=[card])
     services.request_seat(cohort=two, student=student_details(email="lee@example.com"), credentials=[card])
     assert Credential.objects.count() == 1
+
+
+def test_seat_summary_matches_the_seat_holding_definition():
+    """seat_summary's SQL is compiled once per process from holds_seat_q(); it must count what seat_holding() does."""
+    cohort = make_cohort(capacity=2, offer_hours=1)
+    seated = [sign_up(cohort) for _ in range(2)]
+    waiting = [sign_up(cohort) for _ in range(3)]
+    services.withdraw(enrollment=seated[0])  # the first waiting person is offered the seat
+    Enrollment.objects.filter(pk=waiting[0].pk).update(offer_expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    sign_up(make_cohort())  # another cohort's enrollments do not count
+    for _ in range(2):  # the second call uses the compiled SQL
+        summary = Enrollment.objects.seat_summary(cohort.pk)
+        assert summary == {
+            "seats_taken": Enrollment.objects.seat_holding().filter(cohort=cohort).count(),
+            "waiting": Enrollment.objects.filter(cohort=cohort, status=S.WAITLISTED).count(),
+            "expired_offers": 1,
+        }
+        assert summary["seats_taken"] == 1
+    assert Enrollment.objects.seat_summary(make_cohort().pk) == {"seats_taken": 0, "waiting": 0, "expired_offers": 0}
