@@ -404,19 +404,32 @@ def ask_reason_then_apply(
         reason = form.cleaned_data["reason"]
         apply_to_each(request, queryset, done_word=done_word, change=lambda row: change(row, reason), label=label)
         return None  # back to the changelist
-    opts = modeladmin.model._meta
+    rows = [(row.pk, describe(row)) for row in in_order(queryset)]
+    return action_form_page(modeladmin, request, title=title, explanation=explanation, form=form, rows=rows)
+
+
+def action_form_page(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    title: str,
+    explanation: str,
+    form: forms.Form,
+    rows: list[tuple[int, str]],
+) -> TemplateResponse:
+    """The page between choosing an action and applying it, for actions that need more than a click."""
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "explanation": explanation,
         "form": form,
-        "opts": opts,
-        "rows": [(row.pk, describe(row)) for row in in_order(queryset)],
+        "opts": modeladmin.model._meta,
+        "rows": rows,
         "action": request.POST["action"],
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "preserved_filters": modeladmin.get_preserved_filters(request),
     }
-    return TemplateResponse(request, "admin/enrollment/enrollment/action_reason.html", context)
+    return TemplateResponse(request, "admin/enrollment/enrollment/action_form.html", context)
 
 
 @admin.action(description="Approve selected pending enrollments", permissions=["change"])
@@ -510,17 +523,19 @@ def move_selected(
             outcome = ", ".join(f"{n} {status}" for status, n in sorted(landed.items()))
             messages.info(request, f"In {target.code}: {outcome}.")
         return None  # back to the changelist
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": "Move to another cohort",
-        "form": form,
-        "opts": modeladmin.model._meta,
-        "rows": [(e.pk, f"{enrollment_label(e)} ({e.get_status_display().lower()})") for e in in_order(queryset)],
-        "action": request.POST["action"],
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "preserved_filters": modeladmin.get_preserved_filters(request),
-    }
-    return TemplateResponse(request, "admin/enrollment/enrollment/action_move.html", context)
+    return action_form_page(
+        modeladmin,
+        request,
+        title="Move to another cohort",
+        explanation=(
+            "Each student is signed up for the chosen cohort under the usual rules (age, required credentials, "
+            "capacity and waitlist; its enrollment window does not apply), and may land enrolled, pending review or "
+            "on its waitlist. Only then is the old enrollment withdrawn and its seat offered to its waitlist. A "
+            "student the new cohort refuses keeps the old enrollment."
+        ),
+        form=form,
+        rows=[(e.pk, f"{enrollment_label(e)} ({e.get_status_display().lower()})") for e in in_order(queryset)],
+    )
 
 
 @admin.action(description="Mark selected as completed (grants the course's credential)", permissions=["change"])

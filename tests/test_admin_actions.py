@@ -200,7 +200,7 @@ def test_reject_action_asks_for_a_reason_first(staff_client, reviewed_cohort, cp
     response = run_action(staff_client, "reject_selected", [pending])
 
     assert response.status_code == 200
-    assert "admin/enrollment/enrollment/action_reason.html" in [t.name for t in response.templates]
+    assert "admin/enrollment/enrollment/action_form.html" in [t.name for t in response.templates]
     assert str(pending.student) in response.text
     assert status_of(pending) == S.PENDING_REVIEW
 

@@ -176,7 +176,7 @@ def test_move_action_asks_for_the_target_cohort_first(staff_client):
     response = run_action(staff_client, "move_selected", [enrollment])
 
     assert response.status_code == 200
-    assert "admin/enrollment/enrollment/action_move.html" in [t.name for t in response.templates]
+    assert "admin/enrollment/enrollment/action_form.html" in [t.name for t in response.templates]
     choices = [label for _, label in response.context["form"].fields["to_cohort"].choices]
     assert any(label.startswith("EMT-DST: ") and "4 of 4 seats free" in label for label in choices)
     assert not any("EMT-GONE" in label for label in choices)
