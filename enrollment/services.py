@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -269,52 +269,55 @@ def _check_requirements(
     return needs_review, review_names
 
 
-def _seat_in_locked_cohort(
+@dataclass
+class _Applicant:
+    """What request_seat learns about a person before it takes the cohort's lock (none of it depends on seats)."""
+
+    person: Student | None
+    returning: bool
+    needs_review: bool = False
+    review_names: list[str] = field(default_factory=list)
+    refusal: EnrollmentError | None = None  # too_young or missing_requirement, raised after the lock's own checks
+    checked_against: tuple = ()
+
+
+def _check_applicant(
     cohort: Cohort,
     *,
     student: StudentDetails,
     credentials: list[CredentialDetails] | tuple[CredentialDetails, ...],
-    actor: AbstractBaseUser | None,
-    enforce_window: bool,
-    data: dict | None = None,
     requirements: list[Requirement] | None = None,
-) -> tuple[Enrollment | None, Enrollment | None]:
-    """request_seat's checks and writes, for a cohort the caller has locked: (new enrollment, None), or
-    (None, the live enrollment the person already has), in which case nothing was written. `data` is added to the
-    new enrollment's audit row."""
-    email = student.email.strip().lower()
-    now = timezone.now()
-    if enforce_window and not cohort.is_taking_signups(now):
-        raise EnrollmentError(
-            f"{cohort.code} is not taking signups right now. See the other upcoming cohorts of {cohort.course.title}.",
-            code="not_open",
-        )
-    if not enforce_window and cohort.status in {"cancelled", "completed"}:
-        raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
+) -> _Applicant:
+    """Look the person up and check age and requirements; when they pass, write the new person and credentials.
 
-    existing_student = Student.objects.with_email(email).first()
-    if existing_student is not None:
-        duplicate = existing_student.enrollments.live().filter(cohort=cohort).first()
-        if duplicate is not None:
-            return None, duplicate
-    person = existing_student
-    date_of_birth = person.date_of_birth if person else student.date_of_birth
-    age_day = cohort.date_for(cohort.course.age_checked_on)
-    age = (person or Student(date_of_birth=date_of_birth)).age_on(age_day)
-    if age < cohort.course.min_age:
-        raise EnrollmentError(
-            f"{cohort.course.title} is open to people aged {cohort.course.min_age} or older on "
+    The writes belong to the caller's transaction: a refusal after them (the cohort closed, a seat already held)
+    rolls them back, so nothing is stored when a signup fails.
+    """
+    email = student.email.strip().lower()
+    person = Student.objects.with_email(email).first()
+    applicant = _Applicant(person=person, returning=person is not None)
+    applicant.checked_against = (cohort.starts_on, cohort.ends_on, cohort.course_id)
+    course = cohort.course
+    age_day = cohort.date_for(course.age_checked_on)
+    age = (person or Student(date_of_birth=student.date_of_birth)).age_on(age_day)
+    if age < course.min_age:
+        applicant.refusal = EnrollmentError(
+            f"{course.title} is open to people aged {course.min_age} or older on "
             f"{_day(age_day)}. With the date of birth given you would be {age} then.",
             code="too_young",
         )
+        return applicant
     on_file = list(person.credentials.select_related("credential_type")) if person else []
-    needs_review, review_names = _check_requirements(
-        cohort, existing=on_file, submitted=list(credentials), requirements=requirements
-    )
+    try:
+        applicant.needs_review, applicant.review_names = _check_requirements(
+            cohort, existing=on_file, submitted=list(credentials), requirements=requirements
+        )
+    except EnrollmentError as refusal:
+        applicant.refusal = refusal
+        return applicant
 
-    # Every check passed: now write.
     if person is None:
-        person = Student.objects.create(
+        applicant.person = person = Student.objects.create(
             first_name=student.first_name.strip(),
             last_name=student.last_name.strip(),
             email=email,
@@ -338,6 +341,41 @@ def _seat_in_locked_cohort(
             expires_on=details.expires_on,
             evidence=details.evidence or "",
         )
+    return applicant
+
+
+class _AlreadyEnrolled(Exception):
+    """Raised inside request_seat's transaction to roll back whatever was written, then reported outside it."""
+
+    def __init__(self, enrollment: Enrollment) -> None:
+        self.enrollment = enrollment
+
+
+def _seat_in_locked_cohort(
+    cohort: Cohort,
+    applicant: _Applicant,
+    *,
+    actor: AbstractBaseUser | None,
+    enforce_window: bool,
+    data: dict | None = None,
+) -> Enrollment:
+    """The seat decision, for a cohort the caller has locked: checks in the order people are told about them
+    (not open, already enrolled, too young, missing requirement), then enrolled, pending review or waitlisted.
+    `data` is added to the new enrollment's audit row."""
+    now = timezone.now()
+    if enforce_window and not cohort.is_taking_signups(now):
+        raise EnrollmentError(
+            f"{cohort.code} is not taking signups right now. See the other upcoming cohorts of {cohort.course.title}.",
+            code="not_open",
+        )
+    if not enforce_window and cohort.status in {"cancelled", "completed"}:
+        raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
+    if applicant.returning:
+        duplicate = applicant.person.enrollments.live().filter(cohort=cohort).first()
+        if duplicate is not None:
+            raise _AlreadyEnrolled(duplicate)
+    if applicant.refusal is not None:
+        raise applicant.refusal
 
     summary = Enrollment.objects.seat_summary(cohort.pk, at=now)
     if summary["expired_offers"]:
@@ -346,11 +384,11 @@ def _seat_in_locked_cohort(
     if _offer_free_seats(cohort, actor=None, now=now, summary=summary):
         summary = Enrollment.objects.seat_summary(cohort.pk, at=now)
     if summary["seats_taken"] < cohort.capacity and not summary["waiting"]:
-        status = S.PENDING_REVIEW if needs_review else S.ENROLLED
+        status = S.PENDING_REVIEW if applicant.needs_review else S.ENROLLED
     else:
         status = S.WAITLISTED
     enrollment = Enrollment.objects.create(
-        student=person,
+        student=applicant.person,
         cohort=cohort,
         status=status,
         created_at=now,
@@ -362,10 +400,10 @@ def _seat_in_locked_cohort(
         enrollment=enrollment,
         actor=actor,
         to_status=status,
-        data={**({"review": review_names} if review_names else {}), **(data or {})},
+        data={**({"review": applicant.review_names} if applicant.review_names else {}), **(data or {})},
     )
     notifications.notify(enrollment, status.lower())
-    return enrollment, None
+    return enrollment
 
 
 def request_seat(
@@ -379,24 +417,36 @@ def request_seat(
     """Sign a person up for a cohort: enrolled, pending review or waitlisted, or an EnrollmentError saying why not.
 
     Staff adding someone by hand pass `enforce_window=False` to sign up outside the enrollment window.
+
+    One transaction: the person is looked up, checked and (when new) written first; then the cohort's row is locked,
+    seats are counted and the enrollment is written. Everything that does not depend on seats happens before the
+    lock, so that a rush of signups for one cohort holds it as briefly as possible.
     """
     requirements = _prefetched_requirements(cohort)
-    course_id = cohort.course_id
+    known = cohort
     course = cohort.course if Cohort.course.is_cached(cohort) else None
-    with transaction.atomic():
-        cohort = _lock_cohort(cohort.pk, course=course)
-        enrollment, duplicate = _seat_in_locked_cohort(
-            cohort,
-            student=student,
-            credentials=credentials,
-            actor=actor,
-            enforce_window=enforce_window,
-            requirements=requirements if cohort.course_id == course_id else None,
-        )
-        if enrollment is not None:
-            return enrollment
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                applicant = _check_applicant(known, student=student, credentials=credentials, requirements=requirements)
+                cohort = _lock_cohort(known.pk, course=course)
+                if applicant.checked_against != (cohort.starts_on, cohort.ends_on, cohort.course_id):
+                    # The cohort's dates or course changed since it was read: check again against the locked row.
+                    # (What the first check wrote is on file now; what it refused to write is checked again.)
+                    applicant = _check_applicant(
+                        cohort, student=student, credentials=credentials if applicant.refusal else ()
+                    )
+                return _seat_in_locked_cohort(cohort, applicant, actor=actor, enforce_window=enforce_window)
+        except IntegrityError:
+            # Two signups by one new person at the same moment: the second's insert of the person (or of a second
+            # live enrollment) lost the race. Once more, now that the first has committed, it finds them.
+            if attempt == 2:
+                raise
+        except _AlreadyEnrolled as already:
+            duplicate = already.enrollment
+            break
 
-    # A live enrollment exists: nothing was written.
+    # A live enrollment exists; everything written was rolled back.
     if actor is not None:
         raise EnrollmentError(
             f"{duplicate.student} already has a place in {cohort.code} ({duplicate.get_status_display().lower()}).",
@@ -576,19 +626,19 @@ def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, 
             date_of_birth=person.date_of_birth,
             phone=person.phone,
         )
-        new, duplicate = _seat_in_locked_cohort(
-            target,
-            student=details,
-            credentials=(),
-            actor=actor,
-            enforce_window=False,
-            data={"moved_from": enrollment.pk, "from_cohort": source.code},
-        )
-        if duplicate is not None:
-            raise EnrollmentError(
-                f"{person} already has a place in {target.code} ({duplicate.get_status_display().lower()}).",
-                code="already_enrolled",
+        try:
+            new = _seat_in_locked_cohort(
+                target,
+                _check_applicant(target, student=details, credentials=()),
+                actor=actor,
+                enforce_window=False,
+                data={"moved_from": enrollment.pk, "from_cohort": source.code},
             )
+        except _AlreadyEnrolled as already:
+            raise EnrollmentError(
+                f"{person} already has a place in {target.code} ({already.enrollment.get_status_display().lower()}).",
+                code="already_enrolled",
+            ) from None
         now = timezone.now()
         held_seat = enrollment.holds_seat
         why = f"Moved to {target.code}" + (f". {reason.strip()}" if reason.strip() else "")

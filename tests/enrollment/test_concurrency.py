@@ -100,3 +100,24 @@ def test_negative_control_without_the_lock_overbooks():
 
     assert errors == []
     assert Enrollment.objects.filter(cohort=cohort, status=S.ENROLLED).count() > cohort.capacity
+
+
+def test_one_new_person_signing_up_twice_at_once_is_one_student():
+    """Both requests find no student and write one; the loser of that race retries and finds the winner's."""
+    one, two = make_cohort(capacity=5), make_cohort(capacity=5)
+    person = student_details(email="twice@example.com")
+    outcomes: list[str] = []
+
+    def sign_up(i: int) -> None:
+        try:
+            services.request_seat(cohort=[one, one, two][i], student=person)
+            outcomes.append("seated")
+        except services.EnrollmentError as error:
+            outcomes.append(error.code)
+
+    errors = race(3, sign_up)
+
+    assert errors == []
+    assert sorted(outcomes) == ["already_enrolled", "seated", "seated"]
+    assert Student.objects.filter(email="twice@example.com").count() == 1
+    assert Enrollment.objects.filter(student__email="twice@example.com").count() == 2
