@@ -178,6 +178,8 @@ class CohortEnrollmentInline(admin.TabularInline):
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     form = CohortForm
+    # A seat board of 50: each row carries five counts and a fill bar, and ten years of cohorts page fine at 50.
+    list_per_page = 50
     actions = [offer_next_seats]
     list_display = [
         "course",
