@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +18,7 @@ from enrollment.forms import LostLinkForm, SignupForm, WithdrawForm
 from enrollment.models import Enrollment, EnrollmentStatus, Student
 
 S = EnrollmentStatus
+NEXT_SESSIONS = 5
 
 
 def _cohort_for_signup(pk: int) -> Cohort:
@@ -85,7 +87,10 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "offer_open": enrollment.status == S.OFFERED and enrollment.holds_seat,
         "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
         "review_names": services.review_outstanding(enrollment) if enrollment.status == S.PENDING_REVIEW else [],
-        "sessions": ClassSession.objects.filter(cohort=cohort).order_by("starts_at"),
+        # The next few classes; the whole calendar (a paramedic program has hundreds) is on the cohort's page.
+        "sessions": ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
+            :NEXT_SESSIONS
+        ],
         # The student's own status changes; not every attendance mark an instructor records or corrects.
         "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
         "can_withdraw": enrollment.can_become(S.WITHDRAWN),

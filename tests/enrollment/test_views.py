@@ -358,3 +358,26 @@ def test_home_compares_levels_in_plain_words(client, emt_cohort):
     assert "A current CPR/BLS card, valid through the last day of the course" in html
     assert "No earlier EMS certification needed" in html
     assert emt_cohort.code in html
+
+
+def test_status_page_shows_the_next_five_classes_and_links_to_the_schedule(client, emt_cohort):
+    make_session(emt_cohort, days_from_now=-3, topic="Already held")
+    for day in range(1, 9):
+        make_session(emt_cohort, days_from_now=day, topic=f"Module {day}")
+    ctype = emt_cohort.course.requirements.get().credential_type
+    enrollment = services.request_seat(
+        cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)]
+    )
+    html = client.get(f"/my/{enrollment.token}/").content.decode()
+    assert [f"Module {day}" in html for day in range(1, 9)] == [True] * 5 + [False] * 3
+    assert "Already held" not in html
+    assert emt_cohort.get_absolute_url() in html
+    assert f"/cohorts/{emt_cohort.pk}/calendar.ics" in html
+
+
+def test_cohort_page_folds_a_long_schedule(client, emt_cohort):
+    for day in range(1, 16):
+        make_session(emt_cohort, days_from_now=day, topic=f"Module {day:02d}")
+    html = client.get(emt_cohort.get_absolute_url()).content.decode()
+    assert "Show all 15 sessions" in html
+    assert all(f"Module {day:02d}" in html for day in range(1, 16))
