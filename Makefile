@@ -76,7 +76,7 @@ format: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed chromium
 	$(BIN)/ruff check .
-	DJANGO_SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -15,6 +15,10 @@ def main() -> None:
         settings.INSTALLED_APPS  # noqa: B018 - load the settings now, to report a configuration mistake plainly
     except ImproperlyConfigured as error:
         sys.exit(f"elite is not configured: {error}")
+    if len(sys.argv) > 1 and sys.argv[1] == "runserver" and settings.SECRET_KEY_MISSING:
+        from elite.checks import MISSING_SECRET_KEY
+
+        sys.exit(f"elite is not configured: {MISSING_SECRET_KEY}")
     execute_from_command_line(sys.argv)
 
 

@@ -28,11 +28,28 @@ def run_django(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_missing_secret_key_without_debug_is_one_clear_sentence():
-    result = run_django("check", env={})
-    assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_serving_without_a_secret_key_stops_with_one_clear_sentence():
+    sentence = "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "EMAIL_"))}
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import elite.wsgi"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert wsgi.returncode != 0
+    assert sentence in wsgi.stderr
+    assert "Traceback" not in wsgi.stderr
+    runserver = run_django("runserver", "--noreload", "127.0.0.1:8799", env={})
+    assert runserver.returncode != 0
+    assert sentence in runserver.stderr
+    assert "Traceback" not in runserver.stderr
+    deploy = run_django("check", "--deploy", env={})
+    assert deploy.returncode != 0
+    assert "elite.E001" in deploy.stderr
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key():
+    result = run_django("makemigrations", "--check", "--dry-run", env={})
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_nonsense_debug_value_is_reported():
