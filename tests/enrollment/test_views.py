@@ -381,3 +381,45 @@ def test_cohort_page_folds_a_long_schedule(client, emt_cohort):
     html = client.get(emt_cohort.get_absolute_url()).content.decode()
     assert "Show all 15 sessions" in html
     assert all(f"Module {day:02d}" in html for day in range(1, 16))
+
+
+def test_rate_limit_counts_are_shared_through_redis_when_configured():
+    """With REDIS_URL, two separate processes (as two gunicorn workers would be) count into the same limit."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import RequestFactory\n"
+        "from django.core.cache import cache\n"
+        "from enrollment import throttling\n"
+        "request = RequestFactory().post('/', REMOTE_ADDR='203.0.113.77')\n"
+        "print(type(cache).__name__, throttling.allow(request, scope='test-shared', rate='1/h'))\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "elite.settings",
+        "DJANGO_DEBUG": "1",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.core.cache import cache; cache.clear()"],
+        cwd=root,
+        env=env,
+        check=True,
+    )
+    answers = [
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, check=True
+        ).stdout.split()[-2:]
+        for _ in range(2)
+    ]
+    assert answers == [["RedisCache", "True"], ["RedisCache", "False"]]
