@@ -398,10 +398,10 @@ def test_rate_limit_counts_are_shared_through_redis_when_configured():
     script = (
         "import django; django.setup()\n"
         "from django.test import RequestFactory\n"
-        "from django.core.cache import cache\n"
+        "from django.core.cache import caches\n"
         "from enrollment import throttling\n"
         "request = RequestFactory().post('/', REMOTE_ADDR='203.0.113.77')\n"
-        "print(type(cache).__name__, throttling.allow(request, scope='test-shared', rate='1/h'))\n"
+        "print(type(caches['default']).__name__, throttling.allow(request, scope='test-shared', rate='1/h'))\n"
     )
     env = {
         **os.environ,
