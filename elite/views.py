@@ -1,3 +1,5 @@
+from axes.utils import reset as reset_failed_logins
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
@@ -20,3 +22,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def hello(request: HttpRequest) -> HttpResponse:
     """Does nothing: the benchmark's yardstick for what the server stack itself costs (only under ELITE_BENCH=1)."""
     return HttpResponse("hello", content_type="text/plain")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation, which also lifts a failed-login lock-out: someone who proved they own the
+    account's e-mail address and chose a new password may log in with it straight away."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        reset_failed_logins(username=self.user.get_username())
+        return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from axes.models import AccessAttempt
@@ -93,3 +94,23 @@ def test_a_successful_login_clears_earlier_failures(client, instructor):
     client.logout()
     assert fail(client, "/accounts/login/", "instructor1", 4) == [200] * 4
     assert client.post("/accounts/login/", {"username": "instructor1", "password": PASSWORD}).status_code == 302
+
+
+def test_choosing_a_new_password_through_the_emailed_link_lifts_the_lock_out(client, instructor, mailoutbox):
+    instructor.email = "instructor1@example.com"
+    instructor.save()
+    fail(client, "/accounts/login/", "instructor1", 5)
+    assert client.post("/accounts/login/", {"username": "instructor1", "password": PASSWORD}).status_code == 429
+
+    client.post("/accounts/password_reset/", {"email": "instructor1@example.com"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
+    form_page = client.get(link, follow=True)  # Django swaps the token for a session value and redirects
+    new_password = "a-New-pass-4-class"
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}, follow=True
+    )
+    assert "Your new password is set." in done.content.decode()
+
+    response = client.post("/accounts/login/", {"username": "instructor1", "password": new_password})
+    assert response.status_code == 302
+    assert response["Location"] == "/instructor/"
