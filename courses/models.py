@@ -162,6 +162,10 @@ class CohortQuerySet(models.QuerySet):
         """Cohorts a prospective student may see: published courses, not drafts or cancelled."""
         return self.filter(course__is_published=True).exclude(status__in=[CohortStatus.DRAFT, CohortStatus.CANCELLED])
 
+    def current(self) -> CohortQuerySet:
+        """Cohorts that are not over: neither completed nor cancelled."""
+        return self.exclude(status__in=[CohortStatus.COMPLETED, CohortStatus.CANCELLED])
+
     def upcoming(self) -> CohortQuerySet:
         return self.filter(starts_on__gte=timezone.localdate())
 

@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from courses.models import Cohort, CohortStatus
+from courses.models import Cohort
 from elite.pagination import LargeTablePaginator
 from enrollment import services
 from enrollment.forms import EVIDENCE_SIGNATURES
@@ -498,10 +498,7 @@ class MoveForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_cohort"].queryset = (
-            Cohort.objects.exclude(status__in=[CohortStatus.CANCELLED, CohortStatus.COMPLETED])
-            .with_seat_counts()
-            .select_related("course")
-            .order_by("starts_on", "code")
+            Cohort.objects.current().with_seat_counts().select_related("course").order_by("starts_on", "code")
         )
 
 
@@ -631,10 +628,8 @@ class CurrentCohortFilter(admin.SimpleListFilter):
     parameter_name = "cohort"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
-        current = Cohort.objects.exclude(status__in=[CohortStatus.COMPLETED, CohortStatus.CANCELLED]).order_by(
-            "starts_on", "code"
-        )
-        return [(cohort.pk, cohort.code) for cohort in current.only("pk", "code")]
+        current = Cohort.objects.current().order_by("starts_on", "code").only("pk", "code")
+        return [(cohort.pk, cohort.code) for cohort in current]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
         value = self.value()

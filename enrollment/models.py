@@ -148,6 +148,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DID_NOT_COMPLETE: frozenset(),
 }
 
+# Always holding a seat; an OFFERED enrollment holds one too, until its deadline (holds_seat_q, holds_seat).
+SEAT_HOLDING_STATUSES = frozenset({S.ENROLLED, S.PENDING_REVIEW})
+# On a cohort's roster, with attendance and hours: seated now, or once seated in a finished cohort.
+ROSTER_STATUSES = frozenset({S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE})
+
 # An enrollment in one of these has ended without a seat; a new one for the same cohort may be made.
 ENDED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED, S.LAPSED})
 
@@ -169,7 +174,7 @@ class EnrollmentQuerySet(models.QuerySet):
     def holds_seat_q(at: datetime.datetime | None = None) -> Q:
         """The one definition of who holds a seat: enrolled, pending review, or an offer that has not expired."""
         at = at or timezone.now()
-        return Q(status__in=[S.ENROLLED, S.PENDING_REVIEW]) | Q(status=S.OFFERED, offer_expires_at__gt=at)
+        return Q(status__in=sorted(SEAT_HOLDING_STATUSES)) | Q(status=S.OFFERED, offer_expires_at__gt=at)
 
     def seat_holding(self, at: datetime.datetime | None = None) -> EnrollmentQuerySet:
         return self.filter(self.holds_seat_q(at))
@@ -254,7 +259,7 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def for_roster(self) -> EnrollmentQuerySet:
         return (
-            self.filter(status__in=[S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE])
+            self.filter(status__in=sorted(ROSTER_STATUSES))
             .select_related("student")
             .order_by("student__last_name", "student__first_name", "pk")
         )
@@ -308,7 +313,7 @@ class Enrollment(models.Model):
     def holds_seat(self) -> bool:
         if self.status == S.OFFERED:
             return self.offer_expires_at is not None and self.offer_expires_at > timezone.now()
-        return self.status in {S.ENROLLED, S.PENDING_REVIEW}
+        return self.status in SEAT_HOLDING_STATUSES
 
 
 class AttendanceStatus(models.TextChoices):

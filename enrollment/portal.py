@@ -34,10 +34,10 @@ from django.views.decorators.http import require_http_methods
 
 from courses.models import ClassSession, Cohort, CohortStatus, Requirement
 from enrollment import services
-from enrollment.models import Attendance, AttendanceStatus, Credential, Enrollment, EnrollmentStatus
+from enrollment.models import ROSTER_STATUSES, Attendance, AttendanceStatus, Credential, Enrollment, EnrollmentStatus
 
 S = EnrollmentStatus
-SEATED = sorted(services.SEATED_STATUSES)
+SEATED = sorted(ROSTER_STATUSES)
 ZERO = datetime.timedelta(0)
 
 

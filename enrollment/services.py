@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
 from enrollment import notifications
 from enrollment.models import (
+    ROSTER_STATUSES,
     TRANSITIONS,
     Attendance,
     AttendanceStatus,
@@ -754,6 +755,28 @@ def _lock_credential(credential_id: int) -> Credential:
     return Credential.objects.select_for_update().select_related("credential_type", "student").get(pk=credential_id)
 
 
+def _decide_credential(
+    credential: Credential, status: str, *, actor: AbstractBaseUser, action: str, reason: str = ""
+) -> Credential:
+    """Write a staff decision on a locked credential, with its audit row. verified_by/verified_at record who decided
+    and when, whichever way the decision went."""
+    from_status = credential.status
+    credential.status = status
+    credential.verified_by = actor
+    credential.verified_at = timezone.now()
+    credential.save(update_fields=["status", "verified_by", "verified_at"])
+    _audit(
+        action=action,
+        enrollment=None,
+        actor=actor,
+        from_status=from_status,
+        to_status=status,
+        reason=reason,
+        data={"credential": credential.pk},
+    )
+    return credential
+
+
 def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Credential:
     """Record that staff checked a credential against its evidence or the registry (who and when)."""
     with transaction.atomic():
@@ -765,20 +788,7 @@ def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Cre
                 f"{credential} expired on {_day(credential.expires_on)}: ask the student for the renewed one.",
                 code="credential_expired",
             )
-        from_status = credential.status
-        credential.status = CredentialStatus.VERIFIED
-        credential.verified_by = actor
-        credential.verified_at = timezone.now()
-        credential.save(update_fields=["status", "verified_by", "verified_at"])
-        _audit(
-            action="credential.verified",
-            enrollment=None,
-            actor=actor,
-            from_status=from_status,
-            to_status=credential.status,
-            data={"credential": credential.pk},
-        )
-        return credential
+        return _decide_credential(credential, CredentialStatus.VERIFIED, actor=actor, action="credential.verified")
 
 
 def reject_credential(*, credential: Credential, actor: AbstractBaseUser, reason: str) -> Credential:
@@ -789,28 +799,13 @@ def reject_credential(*, credential: Credential, actor: AbstractBaseUser, reason
         credential = _lock_credential(credential.pk)
         if credential.status == CredentialStatus.REJECTED:
             raise EnrollmentError(f"{credential} is already rejected.", code="already_rejected")
-        from_status = credential.status
-        credential.status = CredentialStatus.REJECTED
-        # verified_by/verified_at record who decided and when, whichever way the decision went.
-        credential.verified_by = actor
-        credential.verified_at = timezone.now()
-        credential.save(update_fields=["status", "verified_by", "verified_at"])
-        _audit(
-            action="credential.rejected",
-            enrollment=None,
-            actor=actor,
-            from_status=from_status,
-            to_status=credential.status,
-            reason=reason.strip(),
-            data={"credential": credential.pk},
+        return _decide_credential(
+            credential, CredentialStatus.REJECTED, actor=actor, action="credential.rejected", reason=reason.strip()
         )
-        return credential
 
 
 # --- attendance --------------------------------------------------------------------------------------------------
 
-# Who is on a cohort's roster and so may have attendance recorded: seated now, or once seated in a finished cohort.
-SEATED_STATUSES = frozenset({S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE})
 # Statuses that record no time in class, whatever minutes were typed next to them.
 NO_TIME_STATUSES = frozenset({AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED})
 
@@ -843,7 +838,7 @@ def record_attendance(
             )
         seated = {
             e.pk: e
-            for e in Enrollment.objects.filter(cohort_id=session.cohort_id, status__in=SEATED_STATUSES).select_related(
+            for e in Enrollment.objects.filter(cohort_id=session.cohort_id, status__in=ROSTER_STATUSES).select_related(
                 "student"
             )
         }

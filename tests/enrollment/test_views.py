@@ -244,7 +244,7 @@ def test_signups_are_rate_limited_per_address(client, emt_cohort, settings):
     settings.SIGNUP_RATE_LIMIT = "2/h"
     url = reverse("enrollment:signup", args=[emt_cohort.pk])
     statuses = [client.post(url, form_data(email=f"p{i}@example.com")).status_code for i in range(3)]
-    assert statuses[:2] != [429, 429]
+    assert 429 not in statuses[:2]
     assert statuses[2] == 429
     settings.SIGNUP_RATE_LIMIT = "0"
     assert client.post(url, form_data()).status_code != 429
