@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime
-import importlib
 import io
-from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -30,34 +27,13 @@ from tests.factories import (
     student_details,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("groups_from_migration")]
 
 S = EnrollmentStatus
 ENROLLMENTS = reverse("admin:enrollment_enrollment_changelist")
 
 
 # --- fixtures and helpers ----------------------------------------------------------------------------------------
-
-GROUPS_MIGRATION = ("enrollment", "0002_staff_and_instructor_groups")
-
-
-@pytest.fixture(autouse=True)
-def groups_from_migration():
-    """The Staff and Instructors groups, as the data migration makes them.
-
-    A transactional test elsewhere flushes the database, and the migration's rows with it, so the migration's
-    function is run again here (it is idempotent) against the migration state it was written for.
-    """
-    module = importlib.import_module(f"enrollment.migrations.{GROUPS_MIGRATION[1]}")
-    state_apps = MigrationExecutor(connection).loader.project_state(GROUPS_MIGRATION).apps
-    module.create_groups(state_apps, SimpleNamespace(connection=connection))
-
-
-@pytest.fixture
-def staff_user(django_user_model):
-    user = django_user_model.objects.create_user("renee", "renee@elite-ems.example", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Staff"))
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ changelists whose query count does not grow with their rows."""
 from __future__ import annotations
 
 import datetime
-import importlib
 import itertools
 from types import SimpleNamespace
 
@@ -14,7 +13,6 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +31,6 @@ from tests.factories import (
 )
 from tests.test_admin_actions import (
     ENROLLMENTS,
-    GROUPS_MIGRATION,
     cohort_form_data,
     messages_of,
     run_action,
@@ -41,28 +38,13 @@ from tests.test_admin_actions import (
     status_of,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("groups_from_migration")]
 
 S = EnrollmentStatus
 COHORTS = reverse("admin:courses_cohort_changelist")
 CREDENTIALS = reverse("admin:enrollment_credential_changelist")
 REVIEW_QUEUE = reverse("admin:enrollment_enrollment_review")
 PDF = b"%PDF-1.4\n% a scanned CPR card\n"
-
-
-@pytest.fixture(autouse=True)
-def groups_from_migration():
-    """The Staff and Instructors groups as the data migration makes them (see tests/test_admin_actions.py)."""
-    module = importlib.import_module(f"enrollment.migrations.{GROUPS_MIGRATION[1]}")
-    state_apps = MigrationExecutor(connection).loader.project_state(GROUPS_MIGRATION).apps
-    module.create_groups(state_apps, SimpleNamespace(connection=connection))
-
-
-@pytest.fixture
-def staff_user(django_user_model):
-    user = django_user_model.objects.create_user("renee", "renee@elite-ems.example", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Staff"))
-    return user
 
 
 @pytest.fixture
