@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
 from enrollment import services
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, with_status_counts
 
 # The one place the admin site is named (the enrollment admin registers into the same default site).
 admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
@@ -239,7 +239,7 @@ class CohortAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
         # Seats are derived from enrollments: counting them in the same query keeps the changelist to a fixed
         # number of queries however many cohorts it shows.
-        return super().get_queryset(request).with_status_counts()
+        return with_status_counts(super().get_queryset(request))
 
     @admin.display(description="Seats taken", ordering="seats_taken")
     def seats_taken(self, cohort: Cohort) -> int | None:

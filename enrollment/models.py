@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, DurationField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -77,7 +79,7 @@ class CredentialQuerySet(models.QuerySet):
         return (
             self.exclude(status=CredentialStatus.REJECTED)
             .filter(
-                student__enrollments__status__in=[S.ENROLLED, S.PENDING_REVIEW, S.OFFERED, S.WAITLISTED],
+                student__enrollments__status__in=sorted(LIVE_STATUSES),
                 student__enrollments__cohort__ends_on__gte=today,
                 expires_on__lt=F("student__enrollments__cohort__ends_on"),
                 credential_type__requirements__course=F("student__enrollments__cohort__course"),
@@ -135,17 +137,47 @@ class EnrollmentStatus(models.TextChoices):
 
 S = EnrollmentStatus
 
-# The allowed changes of an enrollment, written down once: services refuse anything not listed here.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING_REVIEW: frozenset({S.ENROLLED, S.REJECTED, S.WITHDRAWN}),
-    S.ENROLLED: frozenset({S.WITHDRAWN, S.COMPLETED, S.DID_NOT_COMPLETE}),
-    S.WAITLISTED: frozenset({S.OFFERED, S.WITHDRAWN, S.REJECTED}),
-    S.OFFERED: frozenset({S.ENROLLED, S.PENDING_REVIEW, S.LAPSED, S.WITHDRAWN}),
-    S.WITHDRAWN: frozenset(),
-    S.REJECTED: frozenset(),
-    S.LAPSED: frozenset(),
-    S.COMPLETED: frozenset(),
-    S.DID_NOT_COMPLETE: frozenset(),
+# The status of an enrollment that is not written yet: a signup's transitions start from it.
+NEW = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One action on an enrollment: the statuses it may start from, the status it ends in and its audit code."""
+
+    sources: frozenset[str]
+    target: str
+    audit: str
+    verb: str  # completes "An enrollment that is withdrawn cannot be ...", for the refusal
+
+    def allows(self, status: str) -> bool:
+        return status in self.sources
+
+
+LIVE_STATUSES = frozenset({S.PENDING_REVIEW, S.ENROLLED, S.WAITLISTED, S.OFFERED})
+
+# Every change of an enrollment's status, keyed by action and written down once: the services refuse anything else.
+TRANSITIONS: dict[str, Transition] = {
+    # A signup (or staff adding someone, or the new half of a move) writes the enrollment in one of three statuses.
+    "enroll": Transition(frozenset({NEW}), S.ENROLLED, "enrollment.enrolled", "enrolled"),
+    "hold_for_review": Transition(frozenset({NEW}), S.PENDING_REVIEW, "enrollment.pending_review", "held for review"),
+    "join_waitlist": Transition(frozenset({NEW}), S.WAITLISTED, "enrollment.waitlisted", "waitlisted"),
+    # The waitlist.
+    "offer": Transition(frozenset({S.WAITLISTED}), S.OFFERED, "enrollment.offered", "offered a seat"),
+    "accept_offer": Transition(frozenset({S.OFFERED}), S.ENROLLED, "enrollment.offer_accepted", "accepted"),
+    "accept_offer_for_review": Transition(
+        frozenset({S.OFFERED}), S.PENDING_REVIEW, "enrollment.offer_accepted", "accepted"
+    ),
+    "lapse_offer": Transition(frozenset({S.OFFERED}), S.LAPSED, "enrollment.lapsed", "lapsed"),
+    # Staff decisions and leaving.
+    "approve": Transition(frozenset({S.PENDING_REVIEW}), S.ENROLLED, "enrollment.approved", "approved"),
+    "reject": Transition(frozenset({S.PENDING_REVIEW, S.WAITLISTED}), S.REJECTED, "enrollment.rejected", "rejected"),
+    "withdraw": Transition(LIVE_STATUSES, S.WITHDRAWN, "enrollment.withdrawn", "withdrawn"),
+    "move_out": Transition(LIVE_STATUSES, S.WITHDRAWN, "enrollment.moved", "moved"),
+    "complete": Transition(frozenset({S.ENROLLED}), S.COMPLETED, "enrollment.completed", "completed"),
+    "did_not_complete": Transition(
+        frozenset({S.ENROLLED}), S.DID_NOT_COMPLETE, "enrollment.did_not_complete", "marked as did not complete"
+    ),
 }
 
 # Always holding a seat; an OFFERED enrollment holds one too, until its deadline (holds_seat_q, holds_seat).
@@ -155,6 +187,11 @@ ROSTER_STATUSES = frozenset({S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE})
 
 # An enrollment in one of these has ended without a seat; a new one for the same cohort may be made.
 ENDED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED, S.LAPSED})
+
+
+# The waitlist's order: first come, first served (the pk breaks a tie of two signups in the same microsecond).
+# with_waitlist_position() counts the places ahead in exactly this order.
+WAITLIST_ORDER = ("waitlisted_at", "pk")
 
 
 def new_token() -> str:
@@ -231,12 +268,14 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def waitlist(self) -> EnrollmentQuerySet:
         """Waitlisted enrollments in the order they will be offered a seat (first come, first served)."""
-        return self.filter(status=S.WAITLISTED).order_by("waitlisted_at", "pk")
+        return self.filter(status=S.WAITLISTED).order_by(*WAITLIST_ORDER)
 
     def with_waitlist_position(self) -> EnrollmentQuerySet:
         """Annotate waitlist_position: the 1-based place in the cohort's waitlist, None when not waitlisted.
 
-        Counted against the whole waitlist of each cohort, not against the rows selected, in the same query.
+        The one definition of a place in the queue: the waitlisted enrollments of the same cohort that come before
+        this one in WAITLIST_ORDER, plus one. Counted against the whole waitlist of each cohort, not against the rows
+        selected, in the same query.
         """
         ahead = (
             Enrollment.objects.filter(cohort=OuterRef("cohort"), status=S.WAITLISTED)
@@ -257,12 +296,111 @@ class EnrollmentQuerySet(models.QuerySet):
             )
         )
 
+    def with_hours(self) -> EnrollmentQuerySet:
+        """Annotate attended_minutes and excused_minutes (the Hours rule's per-student figures), in the same query."""
+        session_length = F("attendance__session__ends_at") - F("attendance__session__starts_at")
+        return self.annotate(
+            attended_minutes=Coalesce(Sum("attendance__minutes"), 0),
+            excused_duration=Sum(session_length, filter=Q(attendance__status=AttendanceStatus.EXCUSED)),
+        )
+
     def for_roster(self) -> EnrollmentQuerySet:
         return (
             self.filter(status__in=sorted(ROSTER_STATUSES))
             .select_related("student")
             .order_by("student__last_name", "student__first_name", "pk")
         )
+
+
+def _count_per_cohort(enrollments: models.QuerySet) -> Coalesce:
+    """A correlated count of `enrollments` per cohort row, 0 when there are none (for the cohort annotations)."""
+    counts = enrollments.filter(cohort=OuterRef("pk")).order_by().values("cohort").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counts.values("n")), 0)
+
+
+def with_seat_counts(cohorts: models.QuerySet[Cohort]) -> models.QuerySet[Cohort]:
+    """Annotate seats_taken and waitlisted on each cohort, in the same query: seats are derived from the
+    enrollments (holds_seat_q), never stored, and the catalogue's models know nothing of enrollments."""
+    return cohorts.annotate(
+        seats_taken=_count_per_cohort(Enrollment.objects.seat_holding()),
+        waitlisted=_count_per_cohort(Enrollment.objects.filter(status=S.WAITLISTED)),
+    )
+
+
+def with_status_counts(cohorts: models.QuerySet[Cohort]) -> models.QuerySet[Cohort]:
+    """with_seat_counts() plus the seat holders split by status (seated, pending, offered), in the same query.
+
+    `offered` counts only offers that have not expired, so seated + pending + offered == seats_taken.
+    """
+    holding = Enrollment.objects.seat_holding()
+    return with_seat_counts(cohorts).annotate(
+        seated=_count_per_cohort(holding.filter(status=S.ENROLLED)),
+        pending=_count_per_cohort(holding.filter(status=S.PENDING_REVIEW)),
+        offered=_count_per_cohort(holding.filter(status=S.OFFERED)),
+    )
+
+
+def load_seat_counts(cohort: Cohort, *, at: datetime.datetime | None = None) -> Cohort:
+    """Set one cohort's seats_taken and waitlisted from seat_summary() (one query), as with_seat_counts() would."""
+    summary = Enrollment.objects.seat_summary(cohort.pk, at=at)
+    cohort.seats_taken = summary["seats_taken"]
+    cohort.waitlisted = summary["waiting"]
+    return cohort
+
+
+def with_progress(cohorts: models.QuerySet[Cohort], *, now: datetime.datetime) -> models.QuerySet[Cohort]:
+    """Annotate the portal's cohort figures in one query: seat counts, the next session, the minutes scheduled so far,
+    the seated students and their attended and excused totals (for Hours)."""
+    seated_statuses = sorted(ROSTER_STATUSES)
+    started = ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__lte=now).order_by().values("cohort")
+    seated_attendance = (
+        Attendance.objects.filter(enrollment__cohort=OuterRef("pk"), enrollment__status__in=seated_statuses)
+        .order_by()
+        .values("enrollment__cohort")
+    )
+    seated = (
+        Enrollment.objects.filter(cohort=OuterRef("pk"), status__in=seated_statuses)
+        .order_by()
+        .values("cohort")
+        .annotate(n=Count("pk"))
+    )
+    return with_seat_counts(cohorts).annotate(
+        next_session_at=Subquery(
+            ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__gt=now)
+            .order_by("starts_at")
+            .values("starts_at")[:1]
+        ),
+        scheduled_so_far=Subquery(
+            started.annotate(total=Sum(F("ends_at") - F("starts_at"))).values("total"), output_field=DurationField()
+        ),
+        seated_count=Coalesce(Subquery(seated.values("n")), 0),
+        attended_minutes=Coalesce(Subquery(seated_attendance.annotate(total=Sum("minutes")).values("total")), 0),
+        excused_duration=Subquery(
+            seated_attendance.filter(status=AttendanceStatus.EXCUSED)
+            .annotate(total=Sum(F("session__ends_at") - F("session__starts_at")))
+            .values("total"),
+            output_field=DurationField(),
+        ),
+    )
+
+
+def cohort_hours(cohort: Cohort) -> Hours:
+    """The Hours of a cohort annotated by with_progress(): every seated student's minutes added up."""
+    scheduled = _minutes(cohort.scheduled_so_far)
+    return Hours(
+        attended_minutes=cohort.attended_minutes,
+        scheduled_minutes=cohort.seated_count * scheduled,
+        excused_minutes=_minutes(cohort.excused_duration),
+    )
+
+
+def enrollment_hours(enrollment: Enrollment, *, scheduled_minutes: int) -> Hours:
+    """The Hours of an enrollment annotated by EnrollmentQuerySet.with_hours()."""
+    return Hours(
+        attended_minutes=enrollment.attended_minutes,
+        scheduled_minutes=scheduled_minutes,
+        excused_minutes=_minutes(enrollment.excused_duration),
+    )
 
 
 class Enrollment(models.Model):
@@ -306,8 +444,16 @@ class Enrollment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("enrollment:status", kwargs={"token": self.token})
 
-    def can_become(self, status: str) -> bool:
-        return status in TRANSITIONS[self.status]
+    def can(self, action: str) -> bool:
+        """Whether the action (a key of TRANSITIONS) may be taken from the enrollment's current status."""
+        return TRANSITIONS[action].allows(self.status)
+
+    def get_waitlist_position(self) -> int | None:
+        """1-based place in the cohort's waitlist (one query), None when not waitlisted: with_waitlist_position()."""
+        if self.status != S.WAITLISTED:
+            return None
+        annotated = Enrollment.objects.filter(pk=self.pk).with_waitlist_position()
+        return annotated.values_list("waitlist_position", flat=True).get()
 
     @property
     def holds_seat(self) -> bool:
@@ -321,6 +467,52 @@ class AttendanceStatus(models.TextChoices):
     LATE = "late", "Late"
     ABSENT = "absent", "Absent"
     EXCUSED = "excused", "Excused"
+
+
+# Statuses that record no time in class, whatever minutes were typed next to them.
+NO_TIME_STATUSES = frozenset({AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED})
+
+
+def _minutes(duration: datetime.timedelta | None) -> int:
+    return int(duration.total_seconds() // 60) if duration else 0
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Time in class, decided once (the portal's roster and cohort cards, exports, readiness later):
+
+    - *attended* is the sum of the minutes recorded: present and late count the minutes given (a late arrival
+      records fewer), absent and excused count 0;
+    - *scheduled* is the full length of every session that has started;
+    - *expected* is scheduled minus the sessions the student was excused from: an excused absence earns no hours
+      toward the course, but it does not count against the attendance rate either;
+    - a student is at risk when attended / expected < the course's attendance threshold (%).
+
+    For a whole cohort the same rule holds with every seated student's minutes added up.
+    """
+
+    attended_minutes: int
+    scheduled_minutes: int
+    excused_minutes: int = 0
+
+    @property
+    def expected_minutes(self) -> int:
+        return self.scheduled_minutes - self.excused_minutes
+
+    @property
+    def percent(self) -> int | None:
+        expected = self.expected_minutes
+        return None if expected <= 0 else self.attended_minutes * 100 // expected
+
+    def at_risk(self, threshold: int) -> bool:
+        expected = self.expected_minutes
+        return expected > 0 and self.attended_minutes * 100 < threshold * expected
+
+    @staticmethod
+    def text(minutes: int) -> str:
+        """Minutes as hours for people: 5160 -> "86", 5190 -> "86.5"."""
+        hours = (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{hours.normalize():f}"
 
 
 class Attendance(models.Model):

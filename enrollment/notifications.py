@@ -83,7 +83,6 @@ def send_queued_emails(*, limit: int = 500) -> tuple[int, int]:
 
 def send_enrollment_email(enrollment: Enrollment | int, kind: str) -> None:
     from enrollment.models import Enrollment
-    from enrollment.services import waitlist_position
 
     if not isinstance(enrollment, Enrollment):
         enrollment = Enrollment.objects.select_related("student", "cohort__course").get(pk=enrollment)
@@ -93,7 +92,7 @@ def send_enrollment_email(enrollment: Enrollment | int, kind: str) -> None:
         "cohort": enrollment.cohort,
         "course": enrollment.cohort.course,
         "status_url": settings.SITE_URL + enrollment.get_absolute_url(),
-        "position": waitlist_position(enrollment),
+        "position": enrollment.get_waitlist_position(),
         "school_name": settings.SCHOOL_NAME,
     }
     subject = SUBJECTS[kind].format(code=enrollment.cohort.code)

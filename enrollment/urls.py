@@ -10,4 +10,5 @@ urlpatterns = [
     path("my/<str:token>/", views.status, name="status"),
     path("my/<str:token>/withdraw/", views.withdraw, name="withdraw"),
     path("my/<str:token>/accept/", views.accept_offer, name="accept_offer"),
+    path("my/<str:token>/credentials/", views.add_credential, name="add_credential"),
 ]

@@ -9,13 +9,14 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import ClassSession, Cohort, Requirement
 from enrollment import notifications, services, throttling
-from enrollment.forms import LostLinkForm, SignupForm, WithdrawForm
-from enrollment.models import Enrollment, EnrollmentStatus, Student
+from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
+from enrollment.models import Enrollment, EnrollmentStatus, Student, with_seat_counts
 
 S = EnrollmentStatus
 NEXT_SESSIONS = 5
@@ -34,7 +35,7 @@ def _cohort_for_signup(pk: int) -> Cohort:
         return cached
     requirements = Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type"))
     cohort = get_object_or_404(
-        Cohort.objects.public().select_related("course").with_seat_counts().prefetch_related(requirements), pk=pk
+        with_seat_counts(Cohort.objects.public()).select_related("course").prefetch_related(requirements), pk=pk
     )
     if seconds > 0:
         caches["pages"].set(key, cohort, seconds)
@@ -74,35 +75,76 @@ def _enrollment_for_token(token: str) -> Enrollment:
     return get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
 
 
+# While an enrollment waits for a seat or for staff, the status page says what the student still has to provide.
+CHECKED_STATUSES = frozenset({S.PENDING_REVIEW, S.WAITLISTED, S.OFFERED})
+
+
 @never_cache
 @require_http_methods(["GET"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    enrollment = _enrollment_for_token(token)
+    return _status_page(request, _enrollment_for_token(token))
+
+
+def _status_page(
+    request: HttpRequest, enrollment: Enrollment, *, credential_form: CredentialForm | None = None, status: int = 200
+) -> HttpResponse:
     cohort = enrollment.cohort
+    offer_open = enrollment.status == S.OFFERED and enrollment.holds_seat
+    eligibility = None
+    if enrollment.status in CHECKED_STATUSES and (enrollment.status != S.OFFERED or offer_open):
+        eligibility = services.eligibility_on_file(cohort, enrollment.student)
+    if eligibility is not None and credential_form is None and (eligibility.shortfalls or eligibility.awaiting):
+        credential_form = CredentialForm(cohort=cohort)
     context = {
         "enrollment": enrollment,
         "cohort": cohort,
         "course": cohort.course,
         "position": services.waitlist_position(enrollment),
-        "offer_open": enrollment.status == S.OFFERED and enrollment.holds_seat,
+        "offer_open": offer_open,
         "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
-        "review_names": services.review_outstanding(enrollment) if enrollment.status == S.PENDING_REVIEW else [],
+        "eligibility": eligibility,
+        "review_names": eligibility.awaiting_names if eligibility and enrollment.status == S.PENDING_REVIEW else [],
+        "credential_form": credential_form,
         # The next few classes; the whole calendar (a paramedic program has hundreds) is on the cohort's page.
         "sessions": ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
             :NEXT_SESSIONS
         ],
         # The student's own status changes; not every attendance mark an instructor records or corrects.
         "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
-        "can_withdraw": enrollment.can_become(S.WITHDRAWN),
+        "can_withdraw": enrollment.can("withdraw"),
     }
-    return render(request, "enrollment/status.html", context)
+    return render(request, "enrollment/status.html", context, status=status)
+
+
+@never_cache
+@require_POST
+def add_credential(request: HttpRequest, token: str) -> HttpResponse:
+    """The student adds a renewed or missing credential from their private link (the status page's form)."""
+    enrollment = _enrollment_for_token(token)
+    if enrollment.status not in CHECKED_STATUSES:
+        messages.info(request, _("This enrollment takes no new credentials; call the school office if one changed."))
+        return redirect(enrollment)
+    form = CredentialForm(request.POST, request.FILES, cohort=enrollment.cohort)
+    if form.is_valid():
+        try:
+            credential = services.add_credential(enrollment=enrollment, details=form.credential_details())
+        except services.EnrollmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you: your %(name)s is on file. Staff will check it where the course asks them to.")
+                % {"name": credential.credential_type.name},
+            )
+            return redirect(enrollment)
+    return _status_page(request, enrollment, credential_form=form, status=400)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = _enrollment_for_token(token)
-    if not enrollment.can_become(S.WITHDRAWN):
+    if not enrollment.can("withdraw"):
         messages.info(request, "This enrollment has already ended; there is nothing to withdraw from.")
         return redirect(enrollment)
     form = WithdrawForm(request.POST or None)

@@ -39,7 +39,15 @@ from courses.models import (
     SessionKind,
 )
 from enrollment import services
-from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Enrollment, EnrollmentStatus, Student
+from enrollment.models import (
+    Attendance,
+    AttendanceStatus,
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    Student,
+    with_seat_counts,
+)
 from enrollment.services import CredentialDetails, StudentDetails
 
 DEFAULT_PASSWORD = "elite-demo-2026"
@@ -676,7 +684,7 @@ class Command(BaseCommand):
                     "demo logins were refreshed. Run with --reset to rebuild them around today's date."
                 )
             )
-        cohorts = list(Cohort.objects.filter(course__in=courses.values()).with_seat_counts().select_related("course"))
+        cohorts = list(with_seat_counts(Cohort.objects.filter(course__in=courses.values())).select_related("course"))
         students = Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN).count()
         write(f"Courses: {len(courses)}   Cohorts: {len(cohorts)}   Students: {students}")
         for cohort in cohorts:
