@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "courses",
     "enrollment",
     "axes",
+    # The project last: it has no models, templates or static files of its own to shadow anyone's; it is an app
+    # only to register its configuration checks (elite/apps.py).
+    "elite",
 ]
 
 MIDDLEWARE = [
