@@ -31,7 +31,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from courses.models import Cohort
-from elite.pagination import LargeTablePaginator
+from courses.pagination import LargeTablePaginator
 from enrollment import services
 from enrollment.forms import EVIDENCE_SIGNATURES
 from enrollment.models import Attendance, AuditEvent, Credential, Enrollment, EnrollmentStatus, Student
