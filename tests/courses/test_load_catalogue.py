@@ -49,6 +49,16 @@ def test_load_catalogue_creates_the_four_courses_and_their_rules():
     assert "Catalogue loaded: 4 courses (emr, emt, aemt, paramedic), 5 credential types, 5 entry requirements" in output
 
 
+def test_the_catalogue_states_the_levels_as_the_school_does():
+    courses = {course["slug"]: course for course in COURSES}
+    assert (courses["emr"]["nominal_hours"], courses["emr"]["min_age"]) == (Decimal(60), 16)
+    assert (courses["emt"]["nominal_hours"], courses["emt"]["min_age"]) == (Decimal(120), 18)
+    assert "52 hours" in courses["emr"]["description"]
+    assert "do not need an EMR certificate" in courses["emt"]["description"]
+    assert "more than 500 hours" in courses["paramedic"]["description"]
+    assert all(len(course["summary"]) <= Course._meta.get_field("summary").max_length for course in COURSES)
+
+
 def test_load_catalogue_twice_changes_nothing():
     load()
     before = snapshot()
