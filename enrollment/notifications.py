@@ -82,18 +82,22 @@ def send_queued_emails(*, limit: int = 500) -> tuple[int, int]:
 
 
 def send_enrollment_email(enrollment: Enrollment | int, kind: str) -> None:
-    from enrollment.models import Enrollment
-    from enrollment.services import waitlist_position
+    from enrollment.models import Enrollment, EnrollmentStatus
 
     if not isinstance(enrollment, Enrollment):
         enrollment = Enrollment.objects.select_related("student", "cohort__course").get(pk=enrollment)
+    position = None
+    if enrollment.status == EnrollmentStatus.WAITLISTED:
+        # The model's definition of a place in line; the services import this module, so it must not import them.
+        waitlist = Enrollment.objects.with_waitlist_position().values_list("waitlist_position", flat=True)
+        position = waitlist.get(pk=enrollment.pk)
     context = {
         "enrollment": enrollment,
         "student": enrollment.student,
         "cohort": enrollment.cohort,
         "course": enrollment.cohort.course,
         "status_url": settings.SITE_URL + enrollment.get_absolute_url(),
-        "position": waitlist_position(enrollment),
+        "position": position,
         "school_name": settings.SCHOOL_NAME,
     }
     subject = SUBJECTS[kind].format(code=enrollment.cohort.code)
