@@ -42,11 +42,14 @@ DEMO = "demo"
 NOT_CHECKED = {"tests"}  # tests import what they test, the demo's helpers included
 STRING_IMPORTS = {"include", "import_module", "import_string"}
 
-# Modules of the catalogue that may import enrollment, and why. courses.views needs nothing from enrollment.
+# Modules of the catalogue that may import enrollment, and why.
 CATALOGUE_MAY_IMPORT_ENROLLMENT = {
     # The cohort page shows the cohort's enrollments (read-only) and runs the waitlist and capacity steps, which are
     # enrollment's services. Moving that part of the cohort admin into enrollment/admin.py would lift this.
     "courses.admin": {"enrollment.models", "enrollment.services"},
+    # The public pages show seats left, which the enrollments hold: once the seat counts move out of courses.models
+    # (on main), these views get them from enrollment.models. Today they import nothing from enrollment.
+    "courses.views": {"enrollment.models"},
 }
 
 # Known violations being removed elsewhere, as (importer, imported). Each entry must still occur (see
@@ -106,14 +109,14 @@ def within(name: str, package: str) -> bool:
 def build_graph(root: Path) -> Graph:
     packages = first_party_packages(root)
     modules = {module_name(root, path): path for package in packages for path in sorted((root / package).rglob("*.py"))}
-    imports = []
+    imports: dict[Import, None] = {}  # ordered, and `from a.models import X, Y` is one import of a.models
     for name, path in modules.items():
         tree = ast.parse(path.read_text(), filename=str(path))
         for line, target, statement in imported_names(tree, name, is_package=path.name == "__init__.py"):
             resolved = resolve(target, modules, packages)
             if resolved is not None:
-                imports.append(Import(name, resolved, path.relative_to(root), line, statement))
-    return Graph(modules, imports)
+                imports[Import(name, resolved, path.relative_to(root), line, statement)] = None
+    return Graph(modules, list(imports))
 
 
 def imported_names(tree: ast.AST, module: str, *, is_package: bool) -> Iterator[tuple[int, str, str]]:
@@ -290,7 +293,7 @@ def test_the_graph_covers_every_installed_app_of_ours(graph):
     ours = {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}
     assert ours <= set(first_party_packages(ROOT)), ours
     assert {PROJECT, CATALOGUE, "enrollment", DEMO} <= ours
-    assert len(graph.imports) > 100  # it read the code, not an empty folder
+    assert len(graph.imports) > 40  # it read the code, not an empty folder
 
 
 def test_the_catalogue_never_imports_enrollment(graph):
@@ -363,7 +366,7 @@ def test_the_checker_finds_planted_violations(tmp_path):
             "enrollment/__init__.py": "",
             "enrollment/models.py": "import courses.models\n",
             "demo/__init__.py": "",
-            "demo/fixtures.py": "from shop.models import total\nfrom . import more\n",
+            "demo/fixtures.py": "from shop.models import total, Order\nfrom . import more\n",
             "demo/more.py": "",
             "tests/__init__.py": "",
             "tests/test_demo.py": "import demo.fixtures\n",  # tests are not checked
@@ -375,6 +378,9 @@ def test_the_checker_finds_planted_violations(tmp_path):
         ("shop.urls", "elite.settings", 1),
         ("shop.views", "elite.settings", 1),
     ]
+
+    # One import statement naming several things is one import; `from . import more` is the module demo.more.
+    assert [imp.imported for imp in graph.imports if imp.importer == "demo.fixtures"] == ["shop.models", "demo.more"]
 
     assert [(imp.importer, imp.imported) for imp in imports_of_demo(graph)] == [("shop.admin", "demo.fixtures")]
 
