@@ -61,7 +61,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "courses",
     "enrollment",
+    "demo",
     "axes",
+    # The project last: it has no models, templates or static files of its own to shadow anyone's; it is an app
+    # only to register its configuration checks (elite/apps.py).
+    "elite",
 ]
 
 MIDDLEWARE = [

@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from courses.models import ClassSession, Cohort
-from elite.pagination import LargeTablePaginator
+from courses.pagination import LargeTablePaginator
 from enrollment import services
 from enrollment.forms import EVIDENCE_SIGNATURES
 from enrollment.models import (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.safestring import SafeString
 
 from courses.models import Cohort, CohortStatus
 from enrollment.models import Credential, Enrollment, EnrollmentStatus, with_status_counts
@@ -40,10 +39,3 @@ def school_at_a_glance() -> dict[str, object]:
             .order_by("expires_on", "pk")[:GLANCE_ROWS]
         ),
     }
-
-
-@register.filter
-def fill_bar(cohort: Cohort) -> SafeString:
-    from courses.admin import fill_bar as bar
-
-    return bar(cohort)

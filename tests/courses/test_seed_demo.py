@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from courses.management.commands.seed_demo import EVENINGS, lay_out_sessions
 from courses.models import ClassSession, Cohort, CohortStatus, Course, CredentialType, Requirement
+from demo.management.commands.seed_demo import EVENINGS, lay_out_sessions
 from enrollment import services
 from enrollment.models import (
     Attendance,

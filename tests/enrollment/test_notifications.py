@@ -33,6 +33,17 @@ def test_every_email_has_text_and_html_with_the_private_link(kind):
         assert f"/my/{enrollment.token}/" in message.body
 
 
+def test_the_waitlist_email_says_the_place_in_line(mailoutbox, django_capture_on_commit_callbacks):
+    cohort = make_cohort(capacity=1)
+    services.request_seat(cohort=cohort, student=student_details())
+    services.request_seat(cohort=cohort, student=student_details())
+    with django_capture_on_commit_callbacks(execute=True):
+        third = services.request_seat(cohort=cohort, student=student_details())
+
+    assert third.status == "WAITLISTED"
+    assert "you are #2." in mailoutbox[-1].body
+
+
 def test_lost_links_lists_every_enrollment():
     one, two = make_cohort(), make_cohort()
     first = services.request_seat(cohort=one, student=student_details(email="pat@example.com"))
