@@ -46,15 +46,18 @@ migrate: $(VENV)/.runtime-installed
 	@DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	@DJANGO_DEBUG=1 $(PY) manage.py createcachetable
 
+# The job runner (e-mail, the minute jobs) runs beside the server and stops with it.
 run: migrate
 	@DJANGO_DEBUG=1 DEMO_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py seed_demo
-	@DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@DJANGO_DEBUG=1 $(PY) manage.py work & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: migrate
 	@DJANGO_DEBUG=1 DEMO_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py seed_demo --reset
 
 serve: migrate
 	@$(PY) manage.py collectstatic --no-input --verbosity 0
+	@$(PY) manage.py work & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_HTTPS=$${DJANGO_HTTPS:-0} $(BIN)/gunicorn elite.wsgi --workers 2 --worker-class sync --bind $(HOST):$(PORT) --access-logfile -
 
 # Debian's Chromium for the browser tests; installed when missing and we are root (never a downloaded browser).

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks_db",
     "courses",
     "enrollment",
     "demo",
@@ -210,11 +211,6 @@ _email_backend = os.environ.get("EMAIL_BACKEND", "console")
 if _email_backend not in _EMAIL_BACKENDS:
     raise ImproperlyConfigured(f"EMAIL_BACKEND must be one of {', '.join(_EMAIL_BACKENDS)}; it is {_email_backend!r}.")
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKENDS[_email_backend]}}
-# inline: students' e-mails are sent right after the change commits, in the request (simple; the default).
-# queued: they are queued in the same transaction and sent by `manage.py send_queued_email --loop` (production).
-EMAIL_DELIVERY = os.environ.get("EMAIL_DELIVERY", "inline")
-if EMAIL_DELIVERY not in {"inline", "queued"}:
-    raise ImproperlyConfigured(f"EMAIL_DELIVERY must be inline or queued; it is {EMAIL_DELIVERY!r}.")
 if _email_backend == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": os.environ.get("EMAIL_HOST", "localhost"),
@@ -259,4 +255,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Background work (e-mail, the minute jobs) on Django's Tasks framework. The default backend keeps the queue in the
+# database and `python manage.py work` runs it; a bigger school can move to a distributed backend (django-tasks-rq,
+# a Celery bridge) by naming it in ELITE_TASKS_BACKEND, with no change to the code.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ELITE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }

@@ -31,10 +31,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
-from enrollment import services
+from enrollment import notifications, services
 from enrollment.forms import EVIDENCE_SIGNATURES
 from enrollment.models import (
     Attendance,
@@ -43,6 +44,7 @@ from enrollment.models import (
     Credential,
     Enrollment,
     EnrollmentStatus,
+    OutgoingEmail,
     Student,
     with_seat_counts,
 )
@@ -888,4 +890,69 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+
+@admin.action(description="Send the selected e-mails again", permissions=["change"])
+def send_selected_again(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+    emails = list(queryset.order_by("pk"))
+    for email in emails:
+        notifications.send_again(email)
+    messages.success(
+        request,
+        ngettext("%(count)d e-mail queued to be sent again.", "%(count)d e-mails queued to be sent again.", len(emails))
+        % {"count": len(emails)},
+    )
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox: every e-mail to a student, whether it is waiting, sent or given up on, with its last error.
+    Rows are written by the services and sent by the job runner; staff can only send one again."""
+
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    list_display = ["created_at", "kind", "to", "status", "attempts", "next_attempt_at", "sent_at", "error"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "student"]
+    search_fields = ["student__email", "enrollment__student__email", "kind"]
+    ordering = ["-created_at", "-pk"]
+    actions = [send_selected_again]
+    fields = [
+        "kind",
+        "to",
+        "enrollment",
+        "status",
+        "created_at",
+        "attempts",
+        "next_attempt_at",
+        "retry_until",
+        "sent_at",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[OutgoingEmail], search_term: str
+    ) -> tuple[QuerySet[OutgoingEmail], bool]:
+        # By the recipient's key, as for enrollments: a LIKE across two joined student tables reads every e-mail.
+        for word in search_term.split():
+            students = Student.objects.filter(email__icontains=word).values("pk")
+            queryset = queryset.filter(
+                Q(student_id__in=students) | Q(enrollment__student_id__in=students) | Q(kind=word)
+            )
+        return queryset, False
+
+    @admin.display(description=_("To"))
+    def to(self, email: OutgoingEmail) -> str:
+        return email.recipient.email
+
+    @admin.display(description=_("Last error"))
+    def error(self, email: OutgoingEmail) -> str:
+        return email.last_error[:80]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutgoingEmail | None = None) -> bool:
         return False

@@ -601,24 +601,71 @@ class AuditEvent(models.Model):
         return ACTION_WORDS.get(self.action, self.action.split(".")[-1].replace("_", " ").capitalize())
 
 
-class OutgoingEmail(models.Model):
-    """An e-mail about an enrollment, queued in the same transaction as the change it reports (EMAIL_DELIVERY=queued).
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed: gave up"
 
-    `python manage.py send_queued_email` renders and sends it; a rolled-back change leaves no row, so sends nothing.
+
+# How long a failing e-mail is retried before it is left for staff: over a day, so a mail server down overnight or
+# over a long weekend morning loses nothing.
+EMAIL_RETRY_FOR = datetime.timedelta(hours=25)
+
+
+def retry_deadline() -> datetime.datetime:
+    return timezone.now() + EMAIL_RETRY_FOR
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def due(self, at: datetime.datetime | None = None) -> OutgoingEmailQuerySet:
+        """Pending e-mails whose next attempt is due, oldest first."""
+        at = at or timezone.now()
+        return self.filter(status=EmailStatus.PENDING, next_attempt_at__lte=at).order_by("next_attempt_at", "pk")
+
+
+class OutgoingEmail(models.Model):
+    """The outbox: every e-mail to a student, written in the same transaction as the change it reports.
+
+    A rolled-back change leaves no row, so sends nothing. The job runner sends each row off the request path and
+    retries a failure with exponential backoff for a day (enrollment.notifications.deliver); staff see every row, its
+    attempts and last error in the back office, and can send one again.
     """
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="outgoing_emails")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_emails"
+    )
+    # Whom to write to when the e-mail is about the person rather than one enrollment (their lost links).
+    student = models.ForeignKey(
+        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_emails"
+    )
     kind = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # Failures are retried until then (a day and an hour after it was written, or after staff sent it again).
+    retry_until = models.DateTimeField(default=retry_deadline)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
+    objects = OutgoingEmailQuerySet.as_manager()
+
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "outgoing e-mail"
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="outgoing_email_unsent_idx")
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoing_email_due_idx"),
+            models.Index(fields=["-created_at"], name="outgoing_email_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False) | Q(student__isnull=False), name="outgoing_email_has_recipient"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for enrollment {self.enrollment_id}"
+        return f"{self.kind} to {self.recipient}"
+
+    @property
+    def recipient(self) -> Student:
+        return self.student if self.student_id else self.enrollment.student

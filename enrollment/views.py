@@ -184,7 +184,9 @@ def lost_link(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             student = Student.objects.with_email(form.cleaned_data["email"]).first()
             if student is not None:
-                notifications.send_lost_links(student)
+                # Queued, not sent: the answer takes the same time, and is the same, whether or not the address is
+                # known and whether or not the mail server is up.
+                notifications.notify_student(student, "lost_links")
             # The same answer whether or not the address is known, so the page cannot be used to find students.
             messages.success(
                 request,
