@@ -145,6 +145,10 @@ PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("ELITE_PAGE_CACHE_SECONDS", "1"))
 
 # Signups per client address, e.g. "20/h"; "0" turns the limit off (load tests from one address need that).
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "20/h")
+# A signup holds its seat or waitlist place this long before its e-mail address must be confirmed from the link.
+CONFIRM_MINUTES = int(os.environ.get("ELITE_CONFIRM_MINUTES", "120"))
+# "Send the e-mail again" per address, whoever asks.
+RESEND_RATE_LIMIT = os.environ.get("ELITE_RESEND_RATE_LIMIT", "3/h")
 # bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.
 BENCH_HELLO = env_bool("ELITE_BENCH", False)
 

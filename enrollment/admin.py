@@ -27,11 +27,13 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
@@ -686,7 +688,34 @@ class EnrollmentAdmin(admin.ModelAdmin):
         )
         # "Add enrollment" is a page that asks the service for a seat, not a model form that saves a row.
         add = path("add/", self.admin_site.admin_view(self.sign_up_view), name="enrollment_enrollment_add")
-        return [review, add, *super().get_urls()]
+        resolve = path(
+            "<path:object_id>/resolve-details/",
+            self.admin_site.admin_view(self.resolve_details_view),
+            name="enrollment_enrollment_resolve_details",
+        )
+        return [review, add, resolve, *super().get_urls()]
+
+    @method_decorator(require_POST)
+    def resolve_details_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Staff decide whether a confirmed signup's differing details or the record's are right."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        enrollment = self.get_object(request, unquote(object_id))
+        if enrollment is None:
+            raise Http404(_("No such enrollment."))
+        use_signup = request.POST.get("use") == "signup"
+        try:
+            services.resolve_details(enrollment=enrollment, use_signup=use_signup, actor=request.user)
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+        else:
+            done = (
+                _("%(student)s: the signup's details are now on file.")
+                if use_signup
+                else _("%(student)s: our records are kept as they were.")
+            )
+            messages.success(request, done % {"student": enrollment.student})
+        return redirect("admin:enrollment_enrollment_review")
 
     def sign_up_view(self, request: HttpRequest) -> HttpResponse:
         """Sign a student on file up for a cohort through services.add_to_cohort: the public signup's rules (age,
@@ -760,11 +789,17 @@ class EnrollmentAdmin(admin.ModelAdmin):
             .order_by("status_changed_at", "pk")
         )
         page = Paginator(enrollments, self.REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+        differing = (
+            Enrollment.objects.filter(details_differ=True)
+            .select_related("student", "cohort")
+            .order_by("status_changed_at", "pk")[: self.REVIEW_PAGE_SIZE]
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": "Review queue",
             "opts": self.model._meta,
             "enrollments": page.object_list,
+            "differing": [(e, services.differing_details(e)) for e in differing],
             "page": page,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }

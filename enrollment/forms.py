@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.models import Cohort, CredentialType
+from enrollment.models import normalise_email
 from enrollment.services import CredentialDetails, StudentDetails
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -131,7 +132,7 @@ class SignupForm(forms.Form):
         ]
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return normalise_email(self.cleaned_data["email"])
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])
@@ -226,7 +227,7 @@ class LostLinkForm(forms.Form):
     email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return normalise_email(self.cleaned_data["email"])
 
 
 class WithdrawForm(forms.Form):

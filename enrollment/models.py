@@ -4,23 +4,51 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import connections, models
 from django.db.models import Case, Count, DurationField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import ClassSession, Cohort, CredentialType
 
 
+def normalise_email(raw: str) -> str:
+    """The one form of an e-mail address we compare and store: Unicode-normalised (NFKC), trimmed, lower-cased.
+
+    Look-alike letters (a long s, a dotless i, a Cyrillic a) would make a second, same-looking person, and a school's
+    mail system would not deliver to them: an address that is not plain ASCII after normalising is refused.
+    """
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text.isascii():
+        raise ValidationError(
+            _(
+                "Type your e-mail address with plain letters and digits (a-z, 0-9): we cannot send e-mail to "
+                "addresses with accented or look-alike letters."
+            ),
+            code="email_not_ascii",
+        )
+    text = text.lower()
+    EmailValidator(message=_("Enter a valid e-mail address, e.g. maria@example.com."))(text)
+    return text
+
+
 class StudentQuerySet(models.QuerySet):
     def with_email(self, email: str) -> StudentQuerySet:
-        """Students with this address, whatever its case; uses the lower(email) unique index."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+        """Students with this address, compared in its normal form; uses the lower(email) unique index."""
+        try:
+            normal = normalise_email(email)
+        except ValidationError:
+            return self.none()
+        return self.alias(email_lower=Lower("email")).filter(email_lower=normal)
 
 
 class Student(models.Model):
@@ -30,6 +58,9 @@ class Student(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the person first proved the address (opened our e-mail), or staff vouched for them. Until then the
+    # record holds only what an unconfirmed signup typed, and the first confirmed signup's details replace it.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = StudentQuerySet.as_manager()
 
@@ -65,6 +96,13 @@ def evidence_path(credential: Credential, filename: str) -> str:
 
 
 class CredentialQuerySet(models.QuerySet):
+    def on_file(self, *, enrollment: Enrollment | None = None) -> CredentialQuerySet:
+        """Credentials that count: not typed by a signup that is still unconfirmed (other than `enrollment`)."""
+        unproven = Q(submitted_with__isnull=False, submitted_with__confirmed_at__isnull=True)
+        if enrollment is not None:
+            unproven &= ~Q(submitted_with=enrollment)
+        return self.exclude(unproven)
+
     def expiring_within(self, days: int, *, today: datetime.date | None = None) -> CredentialQuerySet:
         """Credentials that expire from today through `days` days from now."""
         today = today or timezone.localdate()
@@ -105,6 +143,11 @@ class Credential(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The signup that typed it: until that signup is confirmed the credential counts for nothing else, and it goes
+    # when the signup lapses unconfirmed.
+    submitted_with = models.ForeignKey(
+        "Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_credentials"
+    )
 
     objects = CredentialQuerySet.as_manager()
 
@@ -130,7 +173,7 @@ class EnrollmentStatus(models.TextChoices):
     OFFERED = "OFFERED", "Seat offered"
     WITHDRAWN = "WITHDRAWN", "Withdrawn"
     REJECTED = "REJECTED", "Rejected"
-    LAPSED = "LAPSED", "Offer lapsed"
+    LAPSED = "LAPSED", "Lapsed"
     COMPLETED = "COMPLETED", "Completed"
     DID_NOT_COMPLETE = "DID_NOT_COMPLETE", "Did not complete"
 
@@ -169,6 +212,7 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.OFFERED}), S.PENDING_REVIEW, "enrollment.offer_accepted", "accepted"
     ),
     "lapse_offer": Transition(frozenset({S.OFFERED}), S.LAPSED, "enrollment.lapsed", "lapsed"),
+    "lapse_unconfirmed": Transition(LIVE_STATUSES, S.LAPSED, "enrollment.lapsed_unconfirmed", "lapsed"),
     # Staff decisions and leaving.
     "approve": Transition(frozenset({S.PENDING_REVIEW}), S.ENROLLED, "enrollment.approved", "approved"),
     "reject": Transition(frozenset({S.PENDING_REVIEW, S.WAITLISTED}), S.REJECTED, "enrollment.rejected", "rejected"),
@@ -200,10 +244,16 @@ def new_token() -> str:
 
 # seat_summary()'s compiled SQL per database alias, and the placeholder values it is compiled with (no real cohort
 # has a negative id, and nothing happened in 1901).
-SUMMARY_FIELDS = ("seats_taken", "waiting", "expired_offers")
+SUMMARY_FIELDS = ("seats_taken", "waiting", "expired_offers", "unconfirmed_overdue")
 _SUMMARY_SQL: dict[str, tuple[str, tuple]] = {}
 _AT_PLACEHOLDER = datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC)
+_CUTOFF_PLACEHOLDER = datetime.datetime(1902, 1, 1, tzinfo=datetime.UTC)
 _COHORT_PLACEHOLDER = -190101
+
+
+def confirm_window() -> datetime.timedelta:
+    """How long a signup holds its seat or place before its e-mail address is confirmed (ELITE_CONFIRM_MINUTES)."""
+    return datetime.timedelta(minutes=settings.CONFIRM_MINUTES)
 
 
 class EnrollmentQuerySet(models.QuerySet):
@@ -228,32 +278,42 @@ class EnrollmentQuerySet(models.QuerySet):
         if connection.vendor != "postgresql" or self.query.where:
             return self.filter(cohort_id=cohort_id)._summary(at)
         sql, params = _SUMMARY_SQL.get(self.db) or _SUMMARY_SQL.setdefault(self.db, self._summary_template())
-        values = [at if p == _AT_PLACEHOLDER else cohort_id if p == _COHORT_PLACEHOLDER else p for p in params]
+        swap = {_AT_PLACEHOLDER: at, _CUTOFF_PLACEHOLDER: at - confirm_window(), _COHORT_PLACEHOLDER: cohort_id}
+        values = [swap.get(p, p) if isinstance(p, datetime.datetime | int) else p for p in params]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             row = cursor.fetchone()
-        return dict(zip(SUMMARY_FIELDS, row or (0, 0, 0), strict=True))
+        return dict(zip(SUMMARY_FIELDS, row or (0,) * len(SUMMARY_FIELDS), strict=True))
 
-    def _summary_counts(self, at: datetime.datetime) -> dict[str, Count]:
+    @staticmethod
+    def unconfirmed_overdue_q(cutoff: datetime.datetime) -> Q:
+        """Live signups made before `cutoff` whose e-mail address was never confirmed: they lapse."""
+        return Q(confirmed_at__isnull=True, status__in=sorted(LIVE_STATUSES), created_at__lte=cutoff)
+
+    def unconfirmed_overdue(self, at: datetime.datetime | None = None) -> EnrollmentQuerySet:
+        return self.filter(self.unconfirmed_overdue_q((at or timezone.now()) - confirm_window()))
+
+    def _summary_counts(self, at: datetime.datetime, cutoff: datetime.datetime) -> dict[str, Count]:
         return {
             "seats_taken": Count("pk", filter=self.holds_seat_q(at)),
             "waiting": Count("pk", filter=Q(status=S.WAITLISTED)),
             "expired_offers": Count("pk", filter=Q(status=S.OFFERED, offer_expires_at__lte=at)),
+            "unconfirmed_overdue": Count("pk", filter=self.unconfirmed_overdue_q(cutoff)),
         }
 
     def _summary(self, at: datetime.datetime) -> dict[str, int]:
-        return self.order_by().aggregate(**self._summary_counts(at))
+        return self.order_by().aggregate(**self._summary_counts(at, at - confirm_window()))
 
     def _summary_template(self) -> tuple[str, tuple]:
         grouped = (
             self.filter(cohort_id=_COHORT_PLACEHOLDER)
             .order_by()
             .values("cohort_id")
-            .annotate(**self._summary_counts(_AT_PLACEHOLDER))
+            .annotate(**self._summary_counts(_AT_PLACEHOLDER, _CUTOFF_PLACEHOLDER))
             .values_list(*SUMMARY_FIELDS)
         )
         sql, params = grouped.query.sql_with_params()
-        assert _AT_PLACEHOLDER in params and _COHORT_PLACEHOLDER in params, "placeholders must survive compilation"
+        assert {_AT_PLACEHOLDER, _CUTOFF_PLACEHOLDER, _COHORT_PLACEHOLDER} <= set(params), "placeholders must survive"
         return sql, params
 
     def live(self) -> EnrollmentQuerySet:
@@ -413,6 +473,14 @@ class Enrollment(models.Model):
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # When the student opened the e-mailed link (or staff vouched for them); until then the signup holds its seat or
+    # place for confirm_window() only, and then lapses.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # What this signup typed about the person (first_name, last_name, phone, date_of_birth), kept apart from the
+    # Student record: nothing typed by someone who has not proven the address changes what is on file.
+    details = models.JSONField(default=dict, blank=True)
+    # The confirmed signup's details differ from the record on file: staff decide which is right (review queue).
+    details_differ = models.BooleanField(default=False)
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -436,6 +504,11 @@ class Enrollment(models.Model):
             # The back office: newest enrollments first, and the review queue (pending, oldest first).
             models.Index(fields=["-created_at"], name="enrollment_created_idx"),
             models.Index(fields=["status", "status_changed_at"], name="enrollment_status_changed_idx"),
+            # The minute job's unconfirmed signups, and the review queue's differing details: both a small part.
+            models.Index(
+                fields=["created_at"], condition=Q(confirmed_at__isnull=True), name="enrollment_unconfirmed_idx"
+            ),
+            models.Index(fields=["status_changed_at"], condition=Q(details_differ=True), name="enrollment_differ_idx"),
         ]
 
     def __str__(self) -> str:
@@ -560,6 +633,10 @@ ACTION_WORDS = {
     "enrollment.did_not_complete": "Did not complete the course",
     "credential.granted": "Credential granted on completion",
     "enrollment.moved": "Moved to another cohort",
+    "enrollment.confirmed": "Confirmed from the e-mailed link",
+    "enrollment.lapsed_unconfirmed": "Not confirmed in time",
+    "student.details_resolved": "Details checked by staff",
+    "credential.added": "Credential added",
     "credential.verified": "Credential verified",
     "credential.rejected": "Credential rejected",
     "cohort.capacity_changed": "Cohort capacity changed",

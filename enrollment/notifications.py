@@ -19,7 +19,7 @@ from django.tasks import task, task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from enrollment.models import EmailStatus, Enrollment, OutgoingEmail, retry_deadline
+from enrollment.models import EmailStatus, Enrollment, OutgoingEmail, confirm_window, retry_deadline
 
 if TYPE_CHECKING:
     from enrollment.models import Student
@@ -36,6 +36,8 @@ SUBJECTS = {
     "rejected": "Your signup for {code} was not accepted",
     "link_reminder": "Your private link for {code}",
 }
+# A signup's own e-mails, which ask for confirmation while the signup is unconfirmed.
+CONFIRM_KINDS = {"enrolled", "pending_review", "waitlisted"}
 # E-mails about the person rather than one enrollment.
 STUDENT_KINDS = {"lost_links"}
 
@@ -162,8 +164,12 @@ def send_enrollment_email(enrollment: Enrollment, kind: str) -> None:
         "status_url": settings.SITE_URL + enrollment.get_absolute_url(),
         "position": enrollment.get_waitlist_position(),
         "school_name": settings.SCHOOL_NAME,
+        # An unconfirmed signup's e-mail asks the owner of the address to open the link in time.
+        "confirm_by": None if enrollment.confirmed_at else enrollment.created_at + confirm_window(),
     }
     subject = SUBJECTS[kind].format(code=enrollment.cohort.code)
+    if context["confirm_by"] is not None and kind in CONFIRM_KINDS:
+        subject = f"Please confirm: {subject[0].lower()}{subject[1:]}"
     _send_message(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
 
 

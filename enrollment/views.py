@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.cache import caches
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -42,6 +46,10 @@ def _cohort_for_signup(pk: int) -> Cohort:
     return cohort
 
 
+RECEIPT_COOKIE = "signup_receipt"
+RECEIPT_SALT = "enrollment.signup-receipt"
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort_for_signup(pk)
@@ -51,24 +59,81 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
         if not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT):
             form.add_error(
                 None,
-                "Too many signups have come from your network in the last hour. Please wait a while and try "
-                "again, or call the school office.",
+                _(
+                    "Too many signups have come from your network in the last hour. Please wait a while and try "
+                    "again, or call the school office."
+                ),
             )
             status = 429
         elif form.is_valid():
             try:
-                enrollment = services.request_seat(
-                    cohort=cohort,
-                    student=form.student_details(),
-                    credentials=form.credential_details(),
+                receipt = services.sign_up(
+                    cohort=cohort, student=form.student_details(), credentials=form.credential_details()
                 )
             except services.EnrollmentError as error:
                 form.add_error(None, error.message)
             else:
-                return redirect(enrollment)
+                # The outcome travels to the next page in a signed cookie, never the private link: that goes to the
+                # address only, so whoever typed it must open the e-mail to see anything on file.
+                response = redirect("enrollment:signup_sent", pk=cohort.pk)
+                response.set_signed_cookie(
+                    RECEIPT_COOKIE,
+                    json.dumps(receipt.as_dict()),
+                    salt=RECEIPT_SALT,
+                    max_age=int(services.confirm_window().total_seconds()),
+                    path=reverse("enrollment:signup", args=[cohort.pk]),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
     else:
         form = SignupForm(cohort=cohort)
     return render(request, "enrollment/signup.html", {"cohort": cohort, "form": form}, status=status)
+
+
+def _receipt(request: HttpRequest, cohort: Cohort) -> services.SignupReceipt | None:
+    try:
+        raw = request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=services.confirm_window())
+        receipt = services.SignupReceipt.from_dict(json.loads(raw))
+    except (KeyError, ValueError, TypeError, signing.BadSignature):
+        return None
+    return receipt if receipt.cohort_id == cohort.pk else None
+
+
+@never_cache
+@require_http_methods(["GET"])
+def signup_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page after a signup: the outcome in words, until when it is held, and "confirm from the e-mail"."""
+    cohort = _cohort_for_signup(pk)
+    receipt = _receipt(request, cohort)
+    if receipt is None:
+        return redirect("enrollment:signup", pk=cohort.pk)
+    return render(request, "enrollment/signup_sent.html", {"cohort": cohort, "receipt": receipt})
+
+
+@never_cache
+@require_POST
+def resend_signup_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Send the e-mail again", limited per address whoever asks; the answer is the same whatever is on file."""
+    cohort = _cohort_for_signup(pk)
+    receipt = _receipt(request, cohort)
+    if receipt is None:
+        return redirect("enrollment:signup", pk=cohort.pk)
+    if throttling.allow_key(scope="resend", key=receipt.email, rate=settings.RESEND_RATE_LIMIT):
+        services.resend_signup_email(email=receipt.email, cohort_id=cohort.pk)
+        messages.success(
+            request, _("We have sent the e-mail again. It can take a few minutes; check your spam folder.")
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "We have already sent several e-mails to this address in the last hour. Check your spam folder, or "
+                "call the school office."
+            ),
+        )
+    return redirect("enrollment:signup_sent", pk=cohort.pk)
 
 
 def _enrollment_for_token(token: str) -> Enrollment:
@@ -82,7 +147,12 @@ CHECKED_STATUSES = frozenset({S.PENDING_REVIEW, S.WAITLISTED, S.OFFERED})
 @never_cache
 @require_http_methods(["GET"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    return _status_page(request, _enrollment_for_token(token))
+    enrollment = _enrollment_for_token(token)
+    # Opening the e-mailed link proves the address: the signup counts from now on.
+    if enrollment.confirmed_at is None and services.confirm_signup(enrollment=enrollment):
+        messages.success(request, _("Thank you: your e-mail address is confirmed and your signup counts."))
+        enrollment = _enrollment_for_token(token)
+    return _status_page(request, enrollment)
 
 
 def _status_page(
@@ -92,7 +162,7 @@ def _status_page(
     offer_open = enrollment.status == S.OFFERED and enrollment.holds_seat
     eligibility = None
     if enrollment.status in CHECKED_STATUSES and (enrollment.status != S.OFFERED or offer_open):
-        eligibility = services.eligibility_on_file(cohort, enrollment.student)
+        eligibility = services.eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
     if eligibility is not None and credential_form is None and (eligibility.shortfalls or eligibility.awaiting):
         credential_form = CredentialForm(cohort=cohort)
     context = {

@@ -12,6 +12,7 @@ the seat-holding enrollments, then writes. Every change writes an AuditEvent in 
 student after commit, so a rolled-back change leaves no trace and sends nothing.
 """
 
+from enrollment.models import confirm_window
 from enrollment.services.attendance import AttendanceEntry, record_attendance
 from enrollment.services.cohorts import check_capacity, record_capacity_change
 from enrollment.services.core import ERROR_CODES, EnrollmentError, audit
@@ -34,7 +35,16 @@ from enrollment.services.eligibility import (
     check_eligibility,
     eligibility_on_file,
 )
-from enrollment.services.signup import add_to_cohort, request_seat
+from enrollment.services.signup import (
+    SignupReceipt,
+    add_to_cohort,
+    confirm_signup,
+    differing_details,
+    request_seat,
+    resend_signup_email,
+    resolve_details,
+    sign_up,
+)
 from enrollment.services.waitlist import expire_offers, promote_waitlist, waitlist_position
 
 __all__ = [
@@ -44,6 +54,7 @@ __all__ = [
     "Eligibility",
     "EnrollmentError",
     "Shortfall",
+    "SignupReceipt",
     "StudentDetails",
     "accept_offer",
     "add_credential",
@@ -54,6 +65,9 @@ __all__ = [
     "check_capacity",
     "check_eligibility",
     "complete",
+    "confirm_signup",
+    "confirm_window",
+    "differing_details",
     "eligibility_on_file",
     "expire_offers",
     "mark_did_not_complete",
@@ -64,6 +78,9 @@ __all__ = [
     "reject",
     "reject_credential",
     "request_seat",
+    "resend_signup_email",
+    "resolve_details",
+    "sign_up",
     "verify_credential",
     "waitlist_position",
     "withdraw",

@@ -26,6 +26,7 @@ ERROR_CODES: dict[str, str] = {
     "already_enrolled": "The person already has a live enrollment in the cohort.",
     "too_young": "The person is below the course's minimum age on the day it is checked.",
     "missing_requirement": "A credential the course requires is missing, expired, rejected or not valid long enough.",
+    "nothing_to_resolve": "Staff asked to resolve differing details that do not differ.",
     # transitions and offers
     "invalid_transition": "The action is not allowed from the enrollment's current status.",
     "offer_expired": "The offer's deadline has passed.",

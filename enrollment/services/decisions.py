@@ -48,7 +48,7 @@ def accept_offer(*, enrollment: Enrollment) -> Enrollment:
                 "gone to the next person on the waitlist.",
                 code="offer_expired",
             )
-        eligibility = eligibility_on_file(cohort, enrollment.student)
+        eligibility = eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
         eligibility.raise_for_shortfall()
         action = "accept_offer_for_review" if eligibility.needs_review else "accept_offer"
         email = "pending_review" if eligibility.needs_review else "enrolled"
@@ -63,7 +63,7 @@ def approve(*, enrollment: Enrollment, actor: AbstractBaseUser) -> Enrollment:
     with transaction.atomic():
         cohort, enrollment = lock_enrollment(enrollment.pk)
         refuse_action(enrollment, "approve")
-        eligibility = eligibility_on_file(cohort, enrollment.student)
+        eligibility = eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
         if (refusal := eligibility.refusal()) is not None:
             raise EnrollmentError(f"{enrollment.student} cannot be confirmed: {refusal.message}", code=refusal.code)
         now = timezone.now()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Cohort, CourseDate, CredentialType, Requirement
-from enrollment.models import Credential, CredentialStatus, Student
+from enrollment.models import Credential, CredentialStatus, Enrollment, Student
 from enrollment.services.core import EnrollmentError, day_text
 
 
@@ -187,8 +187,9 @@ def check_eligibility(
     return Eligibility(shortfalls=tuple(shortfalls), awaiting=tuple(awaiting), meeting=meeting)
 
 
-def eligibility_on_file(cohort: Cohort, student: Student) -> Eligibility:
+def eligibility_on_file(cohort: Cohort, student: Student, *, enrollment: Enrollment | None = None) -> Eligibility:
     """check_eligibility with what is on file for the student (accepting an offer, approval, a move, the status
-    page). Two queries: the requirements and the student's credentials."""
-    credentials = list(student.credentials.select_related("credential_type"))
+    page): the credentials that count (not typed by another signup still unconfirmed), with `enrollment`'s own.
+    Two queries: the requirements and the student's credentials."""
+    credentials = list(student.credentials.on_file(enrollment=enrollment).select_related("credential_type"))
     return check_eligibility(cohort, date_of_birth=student.date_of_birth, credentials=credentials)

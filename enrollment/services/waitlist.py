@@ -12,10 +12,11 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Cohort
 from enrollment import notifications
-from enrollment.models import Enrollment, EnrollmentStatus
+from enrollment.models import Credential, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services.core import lock_cohort, record_transition
 
 S = EnrollmentStatus
@@ -35,6 +36,20 @@ def settle(
     """
     summary = summary or Enrollment.objects.seat_summary(cohort.pk, at=now)
     lapsed: list[Enrollment] = []
+    if summary["unconfirmed_overdue"]:
+        overdue = cohort.enrollments.select_for_update().select_related("student").unconfirmed_overdue(now)
+        for enrollment in overdue.order_by("created_at", "pk"):
+            enrollment.cohort = cohort
+            record_transition(
+                enrollment,
+                "lapse_unconfirmed",
+                actor=None,
+                reason=_("Not confirmed: the e-mailed link was not opened in time."),
+                now=now,
+            )
+            _forget_unconfirmed_credentials(enrollment)
+            lapsed.append(enrollment)
+        summary = Enrollment.objects.seat_summary(cohort.pk, at=now)
     if summary["expired_offers"]:
         expired = cohort.enrollments.select_for_update().select_related("student")
         for enrollment in expired.filter(status=S.OFFERED, offer_expires_at__lte=now):
@@ -58,6 +73,16 @@ def settle(
     return lapsed, offered
 
 
+def _forget_unconfirmed_credentials(enrollment: Enrollment) -> None:
+    """What an unconfirmed signup typed about credentials never counted; it goes with the signup (and its scans,
+    once the lapse has committed)."""
+    typed = list(Credential.objects.filter(submitted_with=enrollment, status=CredentialStatus.UNVERIFIED))
+    files = [c.evidence for c in typed if c.evidence]
+    Credential.objects.filter(pk__in=[c.pk for c in typed]).delete()
+    for file in files:
+        transaction.on_commit(lambda file=file: file.storage.delete(file.name))
+
+
 def waitlist_position(enrollment: Enrollment) -> int | None:
     """1-based place in the cohort's waitlist, or None when not waitlisted (Enrollment.get_waitlist_position)."""
     return enrollment.get_waitlist_position()
@@ -70,15 +95,18 @@ def promote_waitlist(*, cohort: Cohort, actor: AbstractBaseUser | None = None) -
 
 
 def expire_offers() -> int:
-    """Lapse every expired offer and pass each seat to the next person. Safe to run every minute."""
+    """Lapse every expired offer and every signup not confirmed in time, and pass each seat or place on in order.
+    Returns how many lapsed. Safe to run every minute (the minute job does)."""
     now = timezone.now()
-    cohort_ids = (
-        Enrollment.objects.filter(status=S.OFFERED, offer_expires_at__lte=now)
-        .values_list("cohort_id", flat=True)
-        .distinct()
-    )
+    # Two key lookups, each on its own partial index, rather than one OR that reads both ways.
+    expired = Enrollment.objects.filter(status=S.OFFERED, offer_expires_at__lte=now)
+    unconfirmed = Enrollment.objects.unconfirmed_overdue(now)
+    cohort_ids = {
+        *expired.order_by().values_list("cohort_id", flat=True).distinct(),
+        *unconfirmed.order_by().values_list("cohort_id", flat=True).distinct(),
+    }
     lapsed = 0
-    for cohort_id in list(cohort_ids):
+    for cohort_id in sorted(cohort_ids):
         with transaction.atomic():
             lapsed += len(settle(lock_cohort(cohort_id), actor=None, now=now)[0])
     return lapsed

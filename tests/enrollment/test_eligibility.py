@@ -47,9 +47,11 @@ def staff(django_user_model):
 
 def waitlisted_with_card(cohort, cpr, **card):
     """Fill the cohort's only seat, then sign a second person up (waitlisted) with a CPR card."""
-    services.request_seat(cohort=cohort, student=student_details(), credentials=[credential_details(cpr)])
+    services.request_seat(
+        cohort=cohort, student=student_details(), credentials=[credential_details(cpr)], confirmed=True
+    )
     return services.request_seat(
-        cohort=cohort, student=student_details(), credentials=[credential_details(cpr, **card)]
+        cohort=cohort, student=student_details(), credentials=[credential_details(cpr, **card)], confirmed=True
     )
 
 
