@@ -113,3 +113,14 @@ def make_credential(student: Student, ctype: CredentialType, **overrides) -> Cre
     }
     fields.update(overrides)
     return Credential.objects.create(student=student, credential_type=ctype, **fields)
+
+
+def details_of(student: Student) -> StudentDetails:
+    """What `student` would type into the signup form: the service then finds them by e-mail."""
+    return StudentDetails(
+        first_name=student.first_name,
+        last_name=student.last_name,
+        email=student.email,
+        date_of_birth=student.date_of_birth,
+        phone=student.phone,
+    )

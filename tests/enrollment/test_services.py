@@ -445,3 +445,17 @@ def test_seat_summary_matches_the_seat_holding_definition():
         }
         assert summary["seats_taken"] == 1
     assert Enrollment.objects.seat_summary(make_cohort().pk) == {"seats_taken": 0, "waiting": 0, "expired_offers": 0}
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),
+        (datetime.date(2026, 11, 15), 24, datetime.date(2028, 11, 15)),
+        (datetime.date(2026, 12, 31), 12, datetime.date(2027, 12, 31)),
+        (datetime.date(2026, 3, 31), 11, datetime.date(2027, 2, 28)),
+    ],
+)
+def test_add_months_keeps_the_day_or_the_months_last(day, months, expected):
+    assert services.add_months(day, months) == expected
