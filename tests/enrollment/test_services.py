@@ -18,6 +18,7 @@ from tests.factories import (
     make_requirement,
     make_student,
     student_details,
+    years_before,
 )
 
 S = EnrollmentStatus
@@ -103,12 +104,14 @@ def test_verified_credential_on_file_skips_review():
         {"status": CohortStatus.DRAFT},
         {"status": CohortStatus.CLOSED},
         {"status": CohortStatus.RUNNING},
-        {"enrollment_opens_at": timezone.now() + datetime.timedelta(days=1)},
-        {"enrollment_closes_at": timezone.now() - datetime.timedelta(minutes=1)},
+        # Window times as offsets from the moment the test runs, not from when it was collected.
+        {"enrollment_opens_at": datetime.timedelta(days=1)},
+        {"enrollment_closes_at": -datetime.timedelta(minutes=1)},
     ],
 )
 def test_request_seat_refuses_when_not_open(change):
-    cohort = make_cohort(**change)
+    now = timezone.now()
+    cohort = make_cohort(**{k: now + v if isinstance(v, datetime.timedelta) else v for k, v in change.items()})
     with pytest.raises(EnrollmentError) as error:
         sign_up(cohort)
     assert error.value.code == "not_open"
@@ -141,7 +144,7 @@ def test_request_seat_allows_a_new_signup_after_withdrawing():
 
 def test_request_seat_too_young_on_the_first_day():
     cohort = make_cohort()
-    born = cohort.starts_on.replace(year=cohort.starts_on.year - 18) + datetime.timedelta(days=1)
+    born = years_before(cohort.starts_on, 18) + datetime.timedelta(days=1)
     with pytest.raises(EnrollmentError) as error:
         sign_up(cohort, date_of_birth=born)
     assert error.value.code == "too_young"
@@ -152,7 +155,7 @@ def test_request_seat_too_young_on_the_first_day():
 def test_request_seat_age_checked_on_last_day_when_course_says_so():
     course = make_course(age_checked_on=CourseDate.END)
     cohort = make_cohort(course=course)
-    born = cohort.starts_on.replace(year=cohort.starts_on.year - 18) + datetime.timedelta(days=1)
+    born = years_before(cohort.starts_on, 18) + datetime.timedelta(days=1)
     assert sign_up(cohort, date_of_birth=born).status == S.ENROLLED
 
 
