@@ -13,6 +13,51 @@ from django.utils import timezone
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# --- running the whole suite on another day ---------------------------------------------------------------------
+#
+# ELITE_TEST_TODAY=2028-02-29 runs every test as if it were noon that day in Chicago (a full ISO time such as
+# 2027-12-31T23:30 or 2027-03-14T01:30-06:00 picks the moment; without an offset it is Chicago time). The clock keeps
+# ticking from there (tick=True), so durations and expiry still pass as they do in real life.
+#
+# The travel starts in pytest_configure rather than in a session fixture, so that collection (parametrize values)
+# and modules first imported while tests run see the same day as the tests do. Browser tests travel too: the server
+# and the test see the travelled clock while Chromium keeps the real one, which is fine since the pages do no date
+# arithmetic in the browser and Django's cookies carry a Max-Age, which Chromium counts from its own clock.
+
+TRAVEL_TIME_ZONE = "America/Chicago"
+_traveller = None
+
+
+def travel_destination(value: str) -> datetime.datetime:
+    """The moment ELITE_TEST_TODAY names: a date (noon that day) or a date and time, in Chicago unless it says."""
+    import zoneinfo
+
+    moment = datetime.datetime.fromisoformat(value if len(value) > 10 else f"{value}T12:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=zoneinfo.ZoneInfo(TRAVEL_TIME_ZONE))
+
+
+def pytest_configure(config):
+    global _traveller
+    if value := os.environ.get("ELITE_TEST_TODAY"):
+        import time_machine
+
+        _traveller = time_machine.travel(travel_destination(value), tick=True)
+        _traveller.start()
+
+
+def pytest_unconfigure(config):
+    global _traveller
+    if _traveller is not None:
+        _traveller.stop()
+        _traveller = None
+
+
+def pytest_report_header(config):
+    if value := os.environ.get("ELITE_TEST_TODAY"):
+        return f"ELITE_TEST_TODAY: the suite runs as if it were {travel_destination(value).isoformat()}"
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded evidence goes to a throwaway folder."""
