@@ -19,6 +19,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 help:
 	@echo "make run     set up .venv, migrate, load the demo school and serve it on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration check and the full test suite (DATABASE_URL picks the database)"
+	@echo "             ELITE_TEST_TODAY=2028-02-29 make test runs the suite as if it were that day (noon, Chicago)"
 	@echo "make lint | make format | make demo (reset demo data) | make serve (gunicorn, DEBUG off)"
 
 $(VENV)/.python-ok:
@@ -79,6 +80,7 @@ format: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -20,6 +20,7 @@ from tests.factories import (
     make_requirement,
     make_student,
     student_details,
+    years_before,
 )
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,7 @@ def test_move_refused_by_a_missing_requirement_leaves_the_source_untouched(staff
 
 
 def test_move_refused_for_a_too_young_student_leaves_the_source_untouched(staff):
-    old = sign_up(make_cohort(make_course(min_age=16)), date_of_birth=timezone.localdate().replace(year=2008))
+    old = sign_up(make_cohort(make_course(min_age=16)), date_of_birth=years_before(timezone.localdate(), 18))
     target = make_cohort(make_course(min_age=21))
 
     _refused_move(staff, old, target, "too_young")

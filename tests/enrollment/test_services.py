@@ -18,6 +18,7 @@ from tests.factories import (
     make_requirement,
     make_student,
     student_details,
+    years_before,
 )
 
 S = EnrollmentStatus
@@ -103,12 +104,14 @@ def test_verified_credential_on_file_skips_review():
         {"status": CohortStatus.DRAFT},
         {"status": CohortStatus.CLOSED},
         {"status": CohortStatus.RUNNING},
-        {"enrollment_opens_at": timezone.now() + datetime.timedelta(days=1)},
-        {"enrollment_closes_at": timezone.now() - datetime.timedelta(minutes=1)},
+        # Window times as offsets from the moment the test runs, not from when it was collected.
+        {"enrollment_opens_at": datetime.timedelta(days=1)},
+        {"enrollment_closes_at": -datetime.timedelta(minutes=1)},
     ],
 )
 def test_request_seat_refuses_when_not_open(change):
-    cohort = make_cohort(**change)
+    now = timezone.now()
+    cohort = make_cohort(**{k: now + v if isinstance(v, datetime.timedelta) else v for k, v in change.items()})
     with pytest.raises(EnrollmentError) as error:
         sign_up(cohort)
     assert error.value.code == "not_open"
@@ -141,7 +144,7 @@ def test_request_seat_allows_a_new_signup_after_withdrawing():
 
 def test_request_seat_too_young_on_the_first_day():
     cohort = make_cohort()
-    born = cohort.starts_on.replace(year=cohort.starts_on.year - 18) + datetime.timedelta(days=1)
+    born = years_before(cohort.starts_on, 18) + datetime.timedelta(days=1)
     with pytest.raises(EnrollmentError) as error:
         sign_up(cohort, date_of_birth=born)
     assert error.value.code == "too_young"
@@ -152,7 +155,7 @@ def test_request_seat_too_young_on_the_first_day():
 def test_request_seat_age_checked_on_last_day_when_course_says_so():
     course = make_course(age_checked_on=CourseDate.END)
     cohort = make_cohort(course=course)
-    born = cohort.starts_on.replace(year=cohort.starts_on.year - 18) + datetime.timedelta(days=1)
+    born = years_before(cohort.starts_on, 18) + datetime.timedelta(days=1)
     assert sign_up(cohort, date_of_birth=born).status == S.ENROLLED
 
 
@@ -445,3 +448,17 @@ def test_seat_summary_matches_the_seat_holding_definition():
         }
         assert summary["seats_taken"] == 1
     assert Enrollment.objects.seat_summary(make_cohort().pk) == {"seats_taken": 0, "waiting": 0, "expired_offers": 0}
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),
+        (datetime.date(2026, 11, 15), 24, datetime.date(2028, 11, 15)),
+        (datetime.date(2026, 12, 31), 12, datetime.date(2027, 12, 31)),
+        (datetime.date(2026, 3, 31), 11, datetime.date(2027, 2, 28)),
+    ],
+)
+def test_add_months_keeps_the_day_or_the_months_last(day, months, expected):
+    assert services.add_months(day, months) == expected

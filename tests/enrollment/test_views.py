@@ -18,6 +18,7 @@ from tests.factories import (
     make_requirement,
     make_session,
     student_details,
+    years_before,
 )
 
 S = EnrollmentStatus
@@ -107,7 +108,8 @@ def test_signup_pending_review_names_the_credential(client):
     emt = make_credential_type("EMT", "EMT license")
     make_requirement(course, emt, valid_through=CourseDate.START, needs_verification=True)
     cohort = make_cohort(course=course)
-    data = {**form_data(), f"cred_{emt.pk}_number": "IL-EMT-5521", f"cred_{emt.pk}_expires": "2030-01-31"}
+    expires = (cohort.ends_on + datetime.timedelta(days=365)).isoformat()
+    data = {**form_data(), f"cred_{emt.pk}_number": "IL-EMT-5521", f"cred_{emt.pk}_expires": expires}
     response = client.post(reverse("enrollment:signup", args=[cohort.pk]), data, follow=True)
     assert "Staff will verify your EMT license" in response.content.decode()
 
@@ -126,7 +128,7 @@ def test_paramedic_without_emt_is_refused_with_a_sentence_and_input_kept(client)
 
 
 def test_too_young_is_told_why_with_input_kept(client, emt_cohort):
-    born = emt_cohort.starts_on.replace(year=emt_cohort.starts_on.year - 17)
+    born = years_before(emt_cohort.starts_on, 17)
     response = client.post(
         reverse("enrollment:signup", args=[emt_cohort.pk]),
         {**form_data(date_of_birth=born.isoformat()), **cpr_fields(emt_cohort)},
