@@ -122,6 +122,7 @@ def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, 
             enrollment.student,
             actor=actor,
             data={"moved_from": enrollment.pk, "from_cohort": source.code},
+            moving=enrollment,
         )
         why = f"Moved to {target.code}" + (f". {reason.strip()}" if reason.strip() else "")
         # No "withdrawn" e-mail: the student is told about the new cohort, which is what changed for them.

@@ -39,6 +39,7 @@ from enrollment.services.eligibility import (
     eligibility_on_file,
     requirements_of,
 )
+from enrollment.services.transitions import transition
 from enrollment.services.waitlist import settle
 
 S = EnrollmentStatus
@@ -83,21 +84,24 @@ def _check_applicant(
     credentials: Sequence[CredentialDetails],
     requirements: Sequence[Requirement],
     confirmed: bool,
+    by_staff: bool,
 ) -> _Applicant:
     """Check eligibility on what this signup typed; when it passes, write a new person and the typed credentials.
 
-    Nothing on file decides the answer (a stranger could otherwise learn what is on file by typing an address), and
-    a known person's record is never changed here. The writes belong to the caller's transaction: a refusal after
+    On the public site nothing on file decides the answer (a stranger could otherwise learn what is on file by
+    typing an address); staff, who may see the record, sign people up with their credentials on file counted too.
+    A known person's record is never changed here. The writes belong to the caller's transaction: a refusal after
     them (the cohort closed) rolls them back, so nothing is stored when a signup fails.
     """
     email = normalise_email(student.email)
+    person = Student.objects.with_email(email).first()
+    counted = list(person.credentials.on_file()) if person is not None and by_staff else []
     eligibility = check_eligibility(
         cohort,
         date_of_birth=student.date_of_birth,
-        credentials=[c.as_unsaved() for c in credentials],
+        credentials=[*counted, *(c.as_unsaved() for c in credentials)],
         requirements=requirements,
     )
-    person = Student.objects.with_email(email).first()
     applicant = _Applicant(
         person=person,
         returning=person is not None,
@@ -267,7 +271,12 @@ def _request_seat(
         try:
             with transaction.atomic():
                 applicant = _check_applicant(
-                    known, student=student, credentials=credentials, requirements=requirements, confirmed=confirmed
+                    known,
+                    student=student,
+                    credentials=credentials,
+                    requirements=requirements,
+                    confirmed=confirmed,
+                    by_staff=actor is not None,
                 )
                 cohort = lock_cohort(known.pk, course=course)
                 if applicant.checked_against != (cohort.starts_on, cohort.ends_on, cohort.course_id):
@@ -279,6 +288,7 @@ def _request_seat(
                         credentials=credentials if not applicant.eligibility.ok else (),
                         requirements=requirements_of(cohort),
                         confirmed=confirmed,
+                        by_staff=actor is not None,
                     )
                 return seat_in_locked_cohort(
                     cohort, applicant, actor=actor, enforce_window=enforce_window, confirmed=confirmed
@@ -434,6 +444,20 @@ def confirm_signup(*, enrollment: Enrollment) -> bool:
             actor=None,
             data={"differences": differences} if differences else {},
         )
+        if enrollment.status == S.PENDING_REVIEW and not differences:
+            # Now that the owner has proven the address, what staff already verified on their record counts: a
+            # graduate's verified license does not wait for staff a second time.
+            eligibility = eligibility_on_file(enrollment.cohort, person, enrollment=enrollment)
+            if eligibility.ok and not eligibility.needs_review:
+                enrollment.student = person
+                transition(
+                    enrollment,
+                    "approve",
+                    actor=None,
+                    data={"verified_on_file": [c.pk for c in eligibility.meeting.values()]},
+                    email="enrolled",
+                    now=now,
+                )
         return True
 
 
@@ -486,23 +510,36 @@ def resolve_details(*, enrollment: Enrollment, use_signup: bool, actor: Abstract
 # --- staff: people on file, vouched for ---------------------------------------------------------------------------
 
 
-def applicant_on_file(cohort: Cohort, person: Student) -> _Applicant:
-    """A person already on file, checked for `cohort` with what is on file (staff paths): nothing is written."""
+def applicant_on_file(cohort: Cohort, person: Student, *, enrollment: Enrollment | None = None) -> _Applicant:
+    """A person already on file, checked for `cohort` with what is on file (staff paths; `enrollment` is the one
+    being moved, whose own credentials count): nothing is written."""
     return _Applicant(
         person=person,
         returning=True,
-        eligibility=eligibility_on_file(cohort, person),
+        eligibility=eligibility_on_file(cohort, person, enrollment=enrollment),
         checked_against=(cohort.starts_on, cohort.ends_on, cohort.course_id),
         details={},
     )
 
 
-def seat_on_file(cohort: Cohort, person: Student, *, actor: AbstractBaseUser, data: dict | None = None) -> Enrollment:
+def seat_on_file(
+    cohort: Cohort,
+    person: Student,
+    *,
+    actor: AbstractBaseUser,
+    data: dict | None = None,
+    moving: Enrollment | None = None,
+) -> Enrollment:
     """The seat decision for a person on file in a cohort the caller has locked, for staff (adding someone, the new
     half of a move): what is on file is checked, the enrollment window is not, and staff vouch for the person."""
     try:
         return seat_in_locked_cohort(
-            cohort, applicant_on_file(cohort, person), actor=actor, enforce_window=False, confirmed=True, data=data
+            cohort,
+            applicant_on_file(cohort, person, enrollment=moving),
+            actor=actor,
+            enforce_window=False,
+            confirmed=True,
+            data=data,
         )
     except AlreadyEnrolled as already:
         raise EnrollmentError(

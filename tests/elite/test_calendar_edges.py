@@ -98,9 +98,10 @@ def test_someone_18_on_the_first_day_signs_up_on_the_public_page(
 
     enrollment = Enrollment.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/my/{enrollment.token}/"
+    assert response["Location"] == reverse("enrollment:signup_sent", args=[emt_cohort.pk])
     assert enrollment.status == EnrollmentStatus.ENROLLED
-    assert "You are enrolled." in client.get(response["Location"]).content.decode()
+    assert "A seat is held for you." in client.get(response["Location"]).content.decode()
+    assert "You are enrolled." in client.get(enrollment.get_absolute_url()).content.decode()
 
 
 def test_someone_a_day_short_of_18_is_refused_by_the_service(emt_cohort):

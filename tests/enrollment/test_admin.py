@@ -128,7 +128,7 @@ def test_enrollment_add_page_ignores_the_enrollment_window(superuser_client, sch
 
 
 def refusal_code(response) -> str:
-    errors = response.context["adminform"].form.non_field_errors().as_data()
+    errors = response.context["form"].non_field_errors().as_data()
     assert len(errors) == 1
     return errors[0].code
 
@@ -168,14 +168,19 @@ def test_enrollment_add_page_shows_missing_requirement_as_form_error(superuser_c
 def test_enrollment_add_page_requires_student_and_cohort(superuser_client, school, admin_url):
     response = superuser_client.post(admin_url(Enrollment, "add"), {"student": school.student.pk})
     assert response.status_code == 200
-    assert "cohort" in response.context["adminform"].form.errors
+    assert "cohort" in response.context["form"].errors
 
 
 def test_attendance_edited_in_the_admin_goes_through_the_service(superuser_client, school, superuser, admin_url):
     attendance = school.attendance
     # The fixture's session has not started yet: the admin refuses, as the portal does.
     data = {"enrollment": school.enrollment.pk, "session": school.session.pk, "status": "late", "minutes": 200}
-    refused = superuser_client.post(admin_url(Attendance, "change", attendance.pk), data)
+    correct = reverse("admin:enrollment_attendance_correct", args=[attendance.pk])
+    # Its own page is read-only: it offers "Correct this record", which goes through the service.
+    page = superuser_client.get(admin_url(Attendance, "change", attendance.pk))
+    assert correct in page.text
+    assert superuser_client.post(admin_url(Attendance, "change", attendance.pk), data).status_code == 403
+    refused = superuser_client.post(correct, data)
     assert refused.status_code == 200
     assert "has not started yet" in refused.text
 
@@ -184,7 +189,7 @@ def test_attendance_edited_in_the_admin_goes_through_the_service(superuser_clien
         starts_at=timezone.now() - datetime.timedelta(hours=5), ends_at=timezone.now() - datetime.timedelta(hours=1)
     )
     services.approve(enrollment=school.enrollment, actor=superuser)
-    response = superuser_client.post(admin_url(Attendance, "change", attendance.pk), data)
+    response = superuser_client.post(correct, data)
     assert response.status_code == 302
     attendance.refresh_from_db()
     assert (attendance.status, attendance.minutes, attendance.recorded_by) == ("late", 200, superuser)

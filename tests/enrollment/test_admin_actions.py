@@ -13,7 +13,14 @@ from django.utils import timezone
 from courses.models import CohortStatus
 from enrollment import services
 from enrollment.models import AuditEvent, Credential, CredentialStatus, Enrollment, EnrollmentStatus
-from tests.factories import make_cohort, make_course, make_credential_type, make_requirement, student_details
+from tests.factories import (
+    credential_details,
+    details_of,
+    make_cohort,
+    make_course,
+    make_credential_type,
+    make_requirement,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("groups_from_migration")]
 
@@ -58,8 +65,8 @@ def test_approve_action_skips_illegal_rows_with_the_services_message(
     response = run_action(staff_client, "approve_selected", [pending, withdrawn])
 
     assert messages_of(response) == [
-        f"1 approved; 1 skipped: {withdrawn.student} in EMT-2027-SPR-EVE: Only enrollments pending review can be "
-        "approved; this one is withdrawn."
+        f"1 approved; 1 skipped: {withdrawn.student} in EMT-2027-SPR-EVE: An enrollment that is withdrawn cannot be "
+        "approved."
     ]
     assert status_of(pending) == S.ENROLLED
     assert status_of(withdrawn) == S.WITHDRAWN
@@ -156,10 +163,20 @@ def test_complete_action_grants_a_verified_credential_that_opens_the_next_course
     assert enrollment.audit_events.filter(action="enrollment.completed", actor=back_office.user).exists()
     assert enrollment.audit_events.get(action="credential.granted").data["credentials"] == [credential.pk]
 
-    # Nobody re-types anything: the graduate's verified license seats them in Paramedic without review.
+    # Staff sign the graduate up for Paramedic: the verified license on file seats them without review.
     paramedic_cohort = make_cohort(paramedic, starts_on=today + datetime.timedelta(days=60))
-    next_enrollment = services.request_seat(cohort=paramedic_cohort, student=student_details(email="grad@example.com"))
+    next_enrollment = services.add_to_cohort(
+        student=enrollment.student, cohort=paramedic_cohort, actor=back_office.user
+    )
     assert next_enrollment.status == S.ENROLLED
+    # On the public site they type their license; once they confirm the address, the verified one on file counts.
+    other_cohort = make_cohort(paramedic, starts_on=today + datetime.timedelta(days=90))
+    typed = credential_details(emt_license, number="IL-EMT-123", expires_on=credential.expires_on)
+    public = services.request_seat(cohort=other_cohort, student=details_of(enrollment.student), credentials=[typed])
+    assert public.status == S.PENDING_REVIEW  # decided on what was typed, which staff have not seen
+    services.confirm_signup(enrollment=public)
+    public.refresh_from_db()
+    assert public.status == S.ENROLLED
 
 
 def test_complete_action_refuses_a_waitlisted_enrollment_without_granting_anything(
@@ -174,8 +191,7 @@ def test_complete_action_refuses_a_waitlisted_enrollment_without_granting_anythi
     response = run_action(staff_client, "complete_selected", [waiting])
 
     assert messages_of(response) == [
-        f"0 completed; 1 skipped: {waiting.student} in EMT-FULL: An enrollment that is waitlisted cannot become "
-        "completed."
+        f"0 completed; 1 skipped: {waiting.student} in EMT-FULL: An enrollment that is waitlisted cannot be completed."
     ]
     assert status_of(waiting) == S.WAITLISTED
     assert not Credential.objects.filter(credential_type=emt_license).exists()

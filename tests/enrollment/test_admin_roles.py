@@ -67,7 +67,7 @@ def every_admin_page(cpr, evidence_url, with_evidence):
     student = make_student()
     credential = with_evidence(make_credential(student, cpr))
     enrollment = Enrollment.objects.create(student=student, cohort=cohort, status=S.ENROLLED)
-    event = services._audit(action="enrollment.enrolled", enrollment=enrollment, actor=None)
+    event = services.audit(action="enrollment.enrolled", enrollment=enrollment, actor=None)
     objects = {Cohort: cohort, ClassSession: session, Student: student, Credential: credential}
     objects |= {Enrollment: enrollment, AuditEvent: event, type(course): course}
     urls = [reverse("admin:index"), REVIEW_QUEUE, evidence_url(credential)]
