@@ -19,6 +19,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 help:
 	@echo "make run     set up .venv, migrate, load the demo school and serve it on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration check and the full test suite (DATABASE_URL picks the database)"
+	@echo "             ELITE_TEST_TODAY=2028-02-29 make test runs the suite as if it were that day (noon, Chicago)"
 	@echo "make lint | make format | make demo (reset demo data) | make serve (gunicorn, DEBUG off)"
 
 $(VENV)/.python-ok:
@@ -46,15 +47,18 @@ migrate: $(VENV)/.runtime-installed
 	@DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	@DJANGO_DEBUG=1 $(PY) manage.py createcachetable
 
+# The job runner (e-mail, the minute jobs) runs beside the server and stops with it.
 run: migrate
 	@DJANGO_DEBUG=1 DEMO_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py seed_demo
-	@DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@DJANGO_DEBUG=1 $(PY) manage.py work & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: migrate
 	@DJANGO_DEBUG=1 DEMO_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py seed_demo --reset
 
 serve: migrate
 	@$(PY) manage.py collectstatic --no-input --verbosity 0
+	@$(PY) manage.py work & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_HTTPS=$${DJANGO_HTTPS:-0} $(BIN)/gunicorn elite.wsgi --workers 2 --worker-class sync --bind $(HOST):$(PORT) --access-logfile -
 
 # Debian's Chromium for the browser tests; installed when missing and we are root (never a downloaded browser).
@@ -76,6 +80,7 @@ format: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

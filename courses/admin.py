@@ -16,8 +16,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
+from courses.templatetags.cohort_seats import fill_bar
 from enrollment import services
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, with_status_counts
 
 # The one place the admin site is named (the enrollment admin registers into the same default site).
 admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
@@ -239,7 +240,7 @@ class CohortAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
         # Seats are derived from enrollments: counting them in the same query keeps the changelist to a fixed
         # number of queries however many cohorts it shows.
-        return super().get_queryset(request).with_status_counts()
+        return with_status_counts(super().get_queryset(request))
 
     @admin.display(description="Seats taken", ordering="seats_taken")
     def seats_taken(self, cohort: Cohort) -> int | None:
@@ -282,20 +283,6 @@ class CohortAdmin(admin.ModelAdmin):
             "short of" if hours < nominal else "more than",
             f"{nominal.normalize():f}",
         )
-
-
-def fill_bar(cohort: Cohort) -> SafeString:
-    """A cohort's seats taken as a bar drawn with CSS classes (the CSP allows no inline styles); needs the seat
-    counts annotated (CohortQuerySet.with_seat_counts)."""
-    return format_html(
-        '<span class="fill-bar fill-{}" role="img" aria-label="{} of {} seats taken">'
-        '<span class="fill-bar-level"></span></span><span class="fill-text">{}/{}</span>',
-        cohort.fill_percent,
-        cohort.seats_taken,
-        cohort.capacity,
-        cohort.seats_taken,
-        cohort.capacity,
-    )
 
 
 @admin.register(ClassSession)

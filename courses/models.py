@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 class Level(models.TextChoices):
@@ -142,6 +145,10 @@ class Requirement(models.Model):
         return cohort.date_for(self.valid_through)
 
 
+class SeatCountsNotLoaded(RuntimeError):
+    """A cohort's seat counts were read before the enrollment app annotated them."""
+
+
 class CohortStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open for enrollment"
@@ -149,12 +156,6 @@ class CohortStatus(models.TextChoices):
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
-
-
-def _count_per_cohort(enrollments: models.QuerySet) -> Coalesce:
-    """A correlated count of `enrollments` per cohort row, 0 when there are none (for CohortQuerySet annotations)."""
-    counts = enrollments.filter(cohort=OuterRef("pk")).order_by().values("cohort").annotate(n=Count("pk"))
-    return Coalesce(Subquery(counts.values("n")), 0)
 
 
 class CohortQuerySet(models.QuerySet):
@@ -166,6 +167,10 @@ class CohortQuerySet(models.QuerySet):
         """Cohorts that are not over: neither completed nor cancelled."""
         return self.exclude(status__in=[CohortStatus.COMPLETED, CohortStatus.CANCELLED])
 
+    def visible_to(self, user: AbstractBaseUser) -> CohortQuerySet:
+        """The portal's one visibility rule: every cohort for staff, the cohorts they teach for instructors."""
+        return self if user.is_staff else self.filter(instructors=user)
+
     def upcoming(self) -> CohortQuerySet:
         return self.filter(starts_on__gte=timezone.localdate())
 
@@ -175,30 +180,6 @@ class CohortQuerySet(models.QuerySet):
         return self.filter(status=CohortStatus.OPEN, course__is_published=True).filter(
             Q(enrollment_opens_at__isnull=True) | Q(enrollment_opens_at__lte=now),
             Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now),
-        )
-
-    def with_seat_counts(self) -> CohortQuerySet:
-        """Annotate seats_taken and waitlisted from the enrollments, in the same query (seats are never stored)."""
-        from enrollment.models import Enrollment, EnrollmentStatus
-
-        return self.annotate(
-            seats_taken=_count_per_cohort(Enrollment.objects.seat_holding()),
-            waitlisted=_count_per_cohort(Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)),
-        )
-
-    def with_status_counts(self) -> CohortQuerySet:
-        """with_seat_counts() plus the seat holders split by status (seated, pending, offered), in the same query.
-
-        Built on Enrollment.objects.seat_holding(): `offered` counts only offers that have not expired, so
-        seated + pending + offered == seats_taken.
-        """
-        from enrollment.models import Enrollment, EnrollmentStatus
-
-        holding = Enrollment.objects.seat_holding()
-        return self.with_seat_counts().annotate(
-            seated=_count_per_cohort(holding.filter(status=EnrollmentStatus.ENROLLED)),
-            pending=_count_per_cohort(holding.filter(status=EnrollmentStatus.PENDING_REVIEW)),
-            offered=_count_per_cohort(holding.filter(status=EnrollmentStatus.OFFERED)),
         )
 
     def with_scheduled_hours(self) -> CohortQuerySet:
@@ -260,33 +241,40 @@ class Cohort(models.Model):
             and (self.enrollment_closes_at is None or at < self.enrollment_closes_at)
         )
 
+    # Seat counts are derived from the enrollments, which the catalogue does not know about: the enrollment app
+    # annotates them (enrollment.models.with_seat_counts, load_seat_counts). Reading them before that is a bug,
+    # and says so, rather than an empty cell in a template.
     @property
     def seats_taken(self) -> int:
-        # Set by CohortQuerySet.with_seat_counts() when the list was fetched; one query otherwise.
-        if "seats_taken" in self.__dict__:
-            return self.__dict__["seats_taken"]
-        from enrollment.models import Enrollment
-
-        return Enrollment.objects.seat_holding().filter(cohort=self).count()
+        return self._seat_count("seats_taken")
 
     @seats_taken.setter
     def seats_taken(self, value: int) -> None:
         self.__dict__["seats_taken"] = value
 
     @property
+    def waitlist_count(self) -> int:
+        return self._seat_count("waitlisted")
+
+    def _seat_count(self, name: str) -> int:
+        if name not in self.__dict__:
+            raise SeatCountsNotLoaded(
+                f"{self.code}: {name} is not loaded; fetch the cohort through enrollment.models.with_seat_counts()."
+            )
+        return self.__dict__[name]
+
+    @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
 
-    @property
-    def waitlist_count(self) -> int:
-        if "waitlisted" in self.__dict__:
-            return self.__dict__["waitlisted"]
-        return self.enrollments.filter(status="WAITLISTED").count()
+    def newcomer_waits(self, *, seats_taken: int, waiting: int) -> bool:
+        """The no-queue-jumping rule, the one place it is written: a newcomer joins the waitlist when no seat is
+        free, and also while anyone is already waiting for one."""
+        return seats_taken >= self.capacity or waiting > 0
 
     @property
     def signups_join_waitlist(self) -> bool:
-        """A newcomer is waitlisted when no seat is free, or while others are already waiting (no queue-jumping)."""
-        return self.seats_left == 0 or self.waitlist_count > 0
+        return self.newcomer_waits(seats_taken=self.seats_taken, waiting=self.waitlist_count)
 
     @property
     def fill_percent(self) -> int:
@@ -303,6 +291,20 @@ class SessionKind(models.TextChoices):
     EXAM = "exam", "Exam"
 
 
+class ClassSessionQuerySet(models.QuerySet):
+    def visible_to(self, user: AbstractBaseUser) -> ClassSessionQuerySet:
+        """Sessions of the cohorts the user may see in the portal (Cohort.objects.visible_to)."""
+        return self.filter(cohort__in=Cohort.objects.visible_to(user).values("pk"))
+
+    def started(self, at: datetime.datetime) -> ClassSessionQuerySet:
+        return self.filter(starts_at__lte=at)
+
+    def total_minutes(self) -> int:
+        """The full length of the selected sessions, in minutes (one aggregate query)."""
+        total = self.order_by().aggregate(total=Sum(F("ends_at") - F("starts_at")))["total"]
+        return int(total.total_seconds() // 60) if total else 0
+
+
 class ClassSession(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions")
     starts_at = models.DateTimeField()
@@ -310,6 +312,8 @@ class ClassSession(models.Model):
     kind = models.CharField(max_length=16, choices=SessionKind.choices, default=SessionKind.LECTURE)
     topic = models.CharField(max_length=200)
     location = models.CharField(max_length=200, blank=True, help_text="Leave empty to use the cohort's location.")
+
+    objects = ClassSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]

@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from icalendar import Calendar, Event
 
 from courses.models import ClassSession, Cohort, Course, Requirement
+from enrollment.models import with_seat_counts
 
 
 def briefly_cached(view):
@@ -45,7 +46,7 @@ REQUIREMENTS = Prefetch("requirements", queryset=Requirement.objects.select_rela
 
 
 def upcoming_cohorts():
-    return Cohort.objects.public().upcoming().with_seat_counts().select_related("course")
+    return with_seat_counts(Cohort.objects.public().upcoming()).select_related("course")
 
 
 class HomeView(TemplateView):
@@ -79,8 +80,7 @@ class CourseDetailView(DetailView):
 
 class CohortDetailView(DetailView):
     queryset = (
-        Cohort.objects.public()
-        .with_seat_counts()
+        with_seat_counts(Cohort.objects.public())
         .select_related("course")
         .prefetch_related(
             Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type")),

@@ -59,9 +59,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks_db",
     "courses",
     "enrollment",
+    "demo",
     "axes",
+    # The project last: it has no models, templates or static files of its own to shadow anyone's; it is an app
+    # only to register its configuration checks (elite/apps.py).
+    "elite",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +145,10 @@ PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("ELITE_PAGE_CACHE_SECONDS", "1"))
 
 # Signups per client address, e.g. "20/h"; "0" turns the limit off (load tests from one address need that).
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "20/h")
+# A signup holds its seat or waitlist place this long before its e-mail address must be confirmed from the link.
+CONFIRM_MINUTES = int(os.environ.get("ELITE_CONFIRM_MINUTES", "120"))
+# "Send the e-mail again" per address, whoever asks.
+RESEND_RATE_LIMIT = os.environ.get("ELITE_RESEND_RATE_LIMIT", "3/h")
 # bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.
 BENCH_HELLO = env_bool("ELITE_BENCH", False)
 
@@ -206,11 +215,6 @@ _email_backend = os.environ.get("EMAIL_BACKEND", "console")
 if _email_backend not in _EMAIL_BACKENDS:
     raise ImproperlyConfigured(f"EMAIL_BACKEND must be one of {', '.join(_EMAIL_BACKENDS)}; it is {_email_backend!r}.")
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKENDS[_email_backend]}}
-# inline: students' e-mails are sent right after the change commits, in the request (simple; the default).
-# queued: they are queued in the same transaction and sent by `manage.py send_queued_email --loop` (production).
-EMAIL_DELIVERY = os.environ.get("EMAIL_DELIVERY", "inline")
-if EMAIL_DELIVERY not in {"inline", "queued"}:
-    raise ImproperlyConfigured(f"EMAIL_DELIVERY must be inline or queued; it is {EMAIL_DELIVERY!r}.")
 if _email_backend == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": os.environ.get("EMAIL_HOST", "localhost"),
@@ -255,4 +259,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Background work (e-mail, the minute jobs) on Django's Tasks framework. The default backend keeps the queue in the
+# database and `python manage.py work` runs it; a bigger school can move to a distributed backend (django-tasks-rq,
+# a Celery bridge) by naming it in ELITE_TASKS_BACKEND, with no change to the code.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ELITE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }

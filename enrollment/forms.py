@@ -8,8 +8,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import Cohort, CredentialType
+from enrollment.models import normalise_email
 from enrollment.services import CredentialDetails, StudentDetails
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -54,6 +57,42 @@ def check_evidence(upload) -> str:
     raise ValidationError("Upload a PDF, JPEG or PNG file.", code="bad_type")
 
 
+def check_credential_fields(
+    form: forms.Form, ctype: CredentialType, *, number: str, expires: str, evidence: str
+) -> None:
+    """The input checks of one credential's number, expiration date and scan, wherever a credential is typed.
+
+    Whether the card is valid long enough is the eligibility check's to say (services.check_eligibility), not the
+    form's: it knows the course's dates.
+    """
+    if expires in form.errors:
+        return
+    typed_number = (form.cleaned_data.get(number) or "").strip()
+    typed_expires = form.cleaned_data.get(expires)
+    upload = form.cleaned_data.get(evidence)
+    if typed_number and not typed_expires:
+        form.add_error(expires, _("Enter the expiration date of your %(name)s.") % {"name": ctype.name})
+    elif typed_expires and not typed_number:
+        form.add_error(number, _("Enter the number of your %(name)s.") % {"name": ctype.name})
+    if upload:
+        try:
+            check_evidence(upload)
+        except ValidationError as error:
+            form.add_error(evidence, error)
+        else:
+            if not typed_number:
+                form.add_error(number, _("Enter the number of the %(name)s you uploaded.") % {"name": ctype.name})
+
+
+def evidence_field(label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        help_text=gettext_lazy("PDF, JPEG or PNG, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}),
+    )
+
+
 class SignupForm(forms.Form):
     first_name = forms.CharField(
         label="First name", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
@@ -83,12 +122,7 @@ class SignupForm(forms.Form):
             self.fields[f"{prefix}_expires"] = forms.DateField(
                 label=f"{ctype.name} expiration date", required=False, widget=DateInput()
             )
-            self.fields[f"{prefix}_evidence"] = forms.FileField(
-                label=f"{ctype.name} scan or photo (optional)",
-                required=False,
-                help_text="PDF, JPEG or PNG, at most 5 MB.",
-                widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}),
-            )
+            self.fields[f"{prefix}_evidence"] = evidence_field(f"{ctype.name} scan or photo (optional)")
 
     def credential_groups(self) -> list[tuple[CredentialType, list[forms.BoundField]]]:
         """The credential fields grouped by type, for the template's fieldsets."""
@@ -98,7 +132,7 @@ class SignupForm(forms.Form):
         ]
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return normalise_email(self.cleaned_data["email"])
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])
@@ -118,28 +152,11 @@ class SignupForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        today = timezone.localdate()
         for ctype in self.credential_types:
             prefix = f"cred_{ctype.pk}"
-            number = (cleaned.get(f"{prefix}_number") or "").strip()
-            expires = cleaned.get(f"{prefix}_expires")
-            evidence = cleaned.get(f"{prefix}_evidence")
-            if f"{prefix}_expires" in self.errors:
-                continue
-            if number and not expires:
-                self.add_error(f"{prefix}_expires", f"Enter the expiration date of your {ctype.name}.")
-            elif expires and not number:
-                self.add_error(f"{prefix}_number", f"Enter the number of your {ctype.name}.")
-            elif expires and expires < today:
-                self.add_error(f"{prefix}_expires", f"This {ctype.name} has already expired.")
-            if evidence:
-                try:
-                    check_evidence(evidence)
-                except ValidationError as error:
-                    self.add_error(f"{prefix}_evidence", error)
-                else:
-                    if not number:
-                        self.add_error(f"{prefix}_number", f"Enter the number of the {ctype.name} you uploaded.")
+            check_credential_fields(
+                self, ctype, number=f"{prefix}_number", expires=f"{prefix}_expires", evidence=f"{prefix}_evidence"
+            )
         return cleaned
 
     def student_details(self) -> StudentDetails:
@@ -169,11 +186,48 @@ class SignupForm(forms.Form):
         return details
 
 
+class CredentialTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, ctype: CredentialType) -> str:
+        return ctype.name
+
+
+class CredentialForm(forms.Form):
+    """A credential the course asks for, added from the student's private link (a renewed card, a missing one)."""
+
+    credential_type = CredentialTypeChoiceField(
+        label=gettext_lazy("Credential"), queryset=CredentialType.objects.none(), empty_label=None
+    )
+    number = forms.CharField(label=gettext_lazy("Number"), max_length=64)
+    expires_on = forms.DateField(label=gettext_lazy("Expiration date"), widget=DateInput())
+    evidence = evidence_field(gettext_lazy("Scan or photo (optional)"))
+
+    def __init__(self, *args, cohort: Cohort, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["credential_type"].queryset = CredentialType.objects.filter(
+            requirements__course_id=cohort.course_id
+        ).order_by("name")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (ctype := cleaned.get("credential_type")) is not None:
+            check_credential_fields(self, ctype, number="number", expires="expires_on", evidence="evidence")
+        return cleaned
+
+    def credential_details(self) -> CredentialDetails:
+        data = self.cleaned_data
+        return CredentialDetails(
+            credential_type=data["credential_type"],
+            number=data["number"].strip(),
+            expires_on=data["expires_on"],
+            evidence=data.get("evidence") or None,
+        )
+
+
 class LostLinkForm(forms.Form):
     email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        return normalise_email(self.cleaned_data["email"])
 
 
 class WithdrawForm(forms.Form):

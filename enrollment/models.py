@@ -4,21 +4,51 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import connections, models
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, DurationField, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import ClassSession, Cohort, CredentialType
 
 
+def normalise_email(raw: str) -> str:
+    """The one form of an e-mail address we compare and store: Unicode-normalised (NFKC), trimmed, lower-cased.
+
+    Look-alike letters (a long s, a dotless i, a Cyrillic a) would make a second, same-looking person, and a school's
+    mail system would not deliver to them: an address that is not plain ASCII after normalising is refused.
+    """
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text.isascii():
+        raise ValidationError(
+            _(
+                "Type your e-mail address with plain letters and digits (a-z, 0-9): we cannot send e-mail to "
+                "addresses with accented or look-alike letters."
+            ),
+            code="email_not_ascii",
+        )
+    text = text.lower()
+    EmailValidator(message=_("Enter a valid e-mail address, e.g. maria@example.com."))(text)
+    return text
+
+
 class StudentQuerySet(models.QuerySet):
     def with_email(self, email: str) -> StudentQuerySet:
-        """Students with this address, whatever its case; uses the lower(email) unique index."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+        """Students with this address, compared in its normal form; uses the lower(email) unique index."""
+        try:
+            normal = normalise_email(email)
+        except ValidationError:
+            return self.none()
+        return self.alias(email_lower=Lower("email")).filter(email_lower=normal)
 
 
 class Student(models.Model):
@@ -28,6 +58,9 @@ class Student(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the person first proved the address (opened our e-mail), or staff vouched for them. Until then the
+    # record holds only what an unconfirmed signup typed, and the first confirmed signup's details replace it.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = StudentQuerySet.as_manager()
 
@@ -63,6 +96,13 @@ def evidence_path(credential: Credential, filename: str) -> str:
 
 
 class CredentialQuerySet(models.QuerySet):
+    def on_file(self, *, enrollment: Enrollment | None = None) -> CredentialQuerySet:
+        """Credentials that count: not typed by a signup that is still unconfirmed (other than `enrollment`)."""
+        unproven = Q(submitted_with__isnull=False, submitted_with__confirmed_at__isnull=True)
+        if enrollment is not None:
+            unproven &= ~Q(submitted_with=enrollment)
+        return self.exclude(unproven)
+
     def expiring_within(self, days: int, *, today: datetime.date | None = None) -> CredentialQuerySet:
         """Credentials that expire from today through `days` days from now."""
         today = today or timezone.localdate()
@@ -77,7 +117,7 @@ class CredentialQuerySet(models.QuerySet):
         return (
             self.exclude(status=CredentialStatus.REJECTED)
             .filter(
-                student__enrollments__status__in=[S.ENROLLED, S.PENDING_REVIEW, S.OFFERED, S.WAITLISTED],
+                student__enrollments__status__in=sorted(LIVE_STATUSES),
                 student__enrollments__cohort__ends_on__gte=today,
                 expires_on__lt=F("student__enrollments__cohort__ends_on"),
                 credential_type__requirements__course=F("student__enrollments__cohort__course"),
@@ -103,6 +143,11 @@ class Credential(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The signup that typed it: until that signup is confirmed the credential counts for nothing else, and it goes
+    # when the signup lapses unconfirmed.
+    submitted_with = models.ForeignKey(
+        "Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_credentials"
+    )
 
     objects = CredentialQuerySet.as_manager()
 
@@ -128,24 +173,55 @@ class EnrollmentStatus(models.TextChoices):
     OFFERED = "OFFERED", "Seat offered"
     WITHDRAWN = "WITHDRAWN", "Withdrawn"
     REJECTED = "REJECTED", "Rejected"
-    LAPSED = "LAPSED", "Offer lapsed"
+    LAPSED = "LAPSED", "Lapsed"
     COMPLETED = "COMPLETED", "Completed"
     DID_NOT_COMPLETE = "DID_NOT_COMPLETE", "Did not complete"
 
 
 S = EnrollmentStatus
 
-# The allowed changes of an enrollment, written down once: services refuse anything not listed here.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING_REVIEW: frozenset({S.ENROLLED, S.REJECTED, S.WITHDRAWN}),
-    S.ENROLLED: frozenset({S.WITHDRAWN, S.COMPLETED, S.DID_NOT_COMPLETE}),
-    S.WAITLISTED: frozenset({S.OFFERED, S.WITHDRAWN, S.REJECTED}),
-    S.OFFERED: frozenset({S.ENROLLED, S.PENDING_REVIEW, S.LAPSED, S.WITHDRAWN}),
-    S.WITHDRAWN: frozenset(),
-    S.REJECTED: frozenset(),
-    S.LAPSED: frozenset(),
-    S.COMPLETED: frozenset(),
-    S.DID_NOT_COMPLETE: frozenset(),
+# The status of an enrollment that is not written yet: a signup's transitions start from it.
+NEW = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One action on an enrollment: the statuses it may start from, the status it ends in and its audit code."""
+
+    sources: frozenset[str]
+    target: str
+    audit: str
+    verb: str  # completes "An enrollment that is withdrawn cannot be ...", for the refusal
+
+    def allows(self, status: str) -> bool:
+        return status in self.sources
+
+
+LIVE_STATUSES = frozenset({S.PENDING_REVIEW, S.ENROLLED, S.WAITLISTED, S.OFFERED})
+
+# Every change of an enrollment's status, keyed by action and written down once: the services refuse anything else.
+TRANSITIONS: dict[str, Transition] = {
+    # A signup (or staff adding someone, or the new half of a move) writes the enrollment in one of three statuses.
+    "enroll": Transition(frozenset({NEW}), S.ENROLLED, "enrollment.enrolled", "enrolled"),
+    "hold_for_review": Transition(frozenset({NEW}), S.PENDING_REVIEW, "enrollment.pending_review", "held for review"),
+    "join_waitlist": Transition(frozenset({NEW}), S.WAITLISTED, "enrollment.waitlisted", "waitlisted"),
+    # The waitlist.
+    "offer": Transition(frozenset({S.WAITLISTED}), S.OFFERED, "enrollment.offered", "offered a seat"),
+    "accept_offer": Transition(frozenset({S.OFFERED}), S.ENROLLED, "enrollment.offer_accepted", "accepted"),
+    "accept_offer_for_review": Transition(
+        frozenset({S.OFFERED}), S.PENDING_REVIEW, "enrollment.offer_accepted", "accepted"
+    ),
+    "lapse_offer": Transition(frozenset({S.OFFERED}), S.LAPSED, "enrollment.lapsed", "lapsed"),
+    "lapse_unconfirmed": Transition(LIVE_STATUSES, S.LAPSED, "enrollment.lapsed_unconfirmed", "lapsed"),
+    # Staff decisions and leaving.
+    "approve": Transition(frozenset({S.PENDING_REVIEW}), S.ENROLLED, "enrollment.approved", "approved"),
+    "reject": Transition(frozenset({S.PENDING_REVIEW, S.WAITLISTED}), S.REJECTED, "enrollment.rejected", "rejected"),
+    "withdraw": Transition(LIVE_STATUSES, S.WITHDRAWN, "enrollment.withdrawn", "withdrawn"),
+    "move_out": Transition(LIVE_STATUSES, S.WITHDRAWN, "enrollment.moved", "moved"),
+    "complete": Transition(frozenset({S.ENROLLED}), S.COMPLETED, "enrollment.completed", "completed"),
+    "did_not_complete": Transition(
+        frozenset({S.ENROLLED}), S.DID_NOT_COMPLETE, "enrollment.did_not_complete", "marked as did not complete"
+    ),
 }
 
 # Always holding a seat; an OFFERED enrollment holds one too, until its deadline (holds_seat_q, holds_seat).
@@ -157,16 +233,27 @@ ROSTER_STATUSES = frozenset({S.ENROLLED, S.COMPLETED, S.DID_NOT_COMPLETE})
 ENDED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED, S.LAPSED})
 
 
+# The waitlist's order: first come, first served (the pk breaks a tie of two signups in the same microsecond).
+# with_waitlist_position() counts the places ahead in exactly this order.
+WAITLIST_ORDER = ("waitlisted_at", "pk")
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
 # seat_summary()'s compiled SQL per database alias, and the placeholder values it is compiled with (no real cohort
 # has a negative id, and nothing happened in 1901).
-SUMMARY_FIELDS = ("seats_taken", "waiting", "expired_offers")
+SUMMARY_FIELDS = ("seats_taken", "waiting", "expired_offers", "unconfirmed_overdue")
 _SUMMARY_SQL: dict[str, tuple[str, tuple]] = {}
 _AT_PLACEHOLDER = datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC)
+_CUTOFF_PLACEHOLDER = datetime.datetime(1902, 1, 1, tzinfo=datetime.UTC)
 _COHORT_PLACEHOLDER = -190101
+
+
+def confirm_window() -> datetime.timedelta:
+    """How long a signup holds its seat or place before its e-mail address is confirmed (ELITE_CONFIRM_MINUTES)."""
+    return datetime.timedelta(minutes=settings.CONFIRM_MINUTES)
 
 
 class EnrollmentQuerySet(models.QuerySet):
@@ -191,32 +278,42 @@ class EnrollmentQuerySet(models.QuerySet):
         if connection.vendor != "postgresql" or self.query.where:
             return self.filter(cohort_id=cohort_id)._summary(at)
         sql, params = _SUMMARY_SQL.get(self.db) or _SUMMARY_SQL.setdefault(self.db, self._summary_template())
-        values = [at if p == _AT_PLACEHOLDER else cohort_id if p == _COHORT_PLACEHOLDER else p for p in params]
+        swap = {_AT_PLACEHOLDER: at, _CUTOFF_PLACEHOLDER: at - confirm_window(), _COHORT_PLACEHOLDER: cohort_id}
+        values = [swap.get(p, p) if isinstance(p, datetime.datetime | int) else p for p in params]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             row = cursor.fetchone()
-        return dict(zip(SUMMARY_FIELDS, row or (0, 0, 0), strict=True))
+        return dict(zip(SUMMARY_FIELDS, row or (0,) * len(SUMMARY_FIELDS), strict=True))
 
-    def _summary_counts(self, at: datetime.datetime) -> dict[str, Count]:
+    @staticmethod
+    def unconfirmed_overdue_q(cutoff: datetime.datetime) -> Q:
+        """Live signups made before `cutoff` whose e-mail address was never confirmed: they lapse."""
+        return Q(confirmed_at__isnull=True, status__in=sorted(LIVE_STATUSES), created_at__lte=cutoff)
+
+    def unconfirmed_overdue(self, at: datetime.datetime | None = None) -> EnrollmentQuerySet:
+        return self.filter(self.unconfirmed_overdue_q((at or timezone.now()) - confirm_window()))
+
+    def _summary_counts(self, at: datetime.datetime, cutoff: datetime.datetime) -> dict[str, Count]:
         return {
             "seats_taken": Count("pk", filter=self.holds_seat_q(at)),
             "waiting": Count("pk", filter=Q(status=S.WAITLISTED)),
             "expired_offers": Count("pk", filter=Q(status=S.OFFERED, offer_expires_at__lte=at)),
+            "unconfirmed_overdue": Count("pk", filter=self.unconfirmed_overdue_q(cutoff)),
         }
 
     def _summary(self, at: datetime.datetime) -> dict[str, int]:
-        return self.order_by().aggregate(**self._summary_counts(at))
+        return self.order_by().aggregate(**self._summary_counts(at, at - confirm_window()))
 
     def _summary_template(self) -> tuple[str, tuple]:
         grouped = (
             self.filter(cohort_id=_COHORT_PLACEHOLDER)
             .order_by()
             .values("cohort_id")
-            .annotate(**self._summary_counts(_AT_PLACEHOLDER))
+            .annotate(**self._summary_counts(_AT_PLACEHOLDER, _CUTOFF_PLACEHOLDER))
             .values_list(*SUMMARY_FIELDS)
         )
         sql, params = grouped.query.sql_with_params()
-        assert _AT_PLACEHOLDER in params and _COHORT_PLACEHOLDER in params, "placeholders must survive compilation"
+        assert {_AT_PLACEHOLDER, _CUTOFF_PLACEHOLDER, _COHORT_PLACEHOLDER} <= set(params), "placeholders must survive"
         return sql, params
 
     def live(self) -> EnrollmentQuerySet:
@@ -231,12 +328,14 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def waitlist(self) -> EnrollmentQuerySet:
         """Waitlisted enrollments in the order they will be offered a seat (first come, first served)."""
-        return self.filter(status=S.WAITLISTED).order_by("waitlisted_at", "pk")
+        return self.filter(status=S.WAITLISTED).order_by(*WAITLIST_ORDER)
 
     def with_waitlist_position(self) -> EnrollmentQuerySet:
         """Annotate waitlist_position: the 1-based place in the cohort's waitlist, None when not waitlisted.
 
-        Counted against the whole waitlist of each cohort, not against the rows selected, in the same query.
+        The one definition of a place in the queue: the waitlisted enrollments of the same cohort that come before
+        this one in WAITLIST_ORDER, plus one. Counted against the whole waitlist of each cohort, not against the rows
+        selected, in the same query.
         """
         ahead = (
             Enrollment.objects.filter(cohort=OuterRef("cohort"), status=S.WAITLISTED)
@@ -257,12 +356,111 @@ class EnrollmentQuerySet(models.QuerySet):
             )
         )
 
+    def with_hours(self) -> EnrollmentQuerySet:
+        """Annotate attended_minutes and excused_minutes (the Hours rule's per-student figures), in the same query."""
+        session_length = F("attendance__session__ends_at") - F("attendance__session__starts_at")
+        return self.annotate(
+            attended_minutes=Coalesce(Sum("attendance__minutes"), 0),
+            excused_duration=Sum(session_length, filter=Q(attendance__status=AttendanceStatus.EXCUSED)),
+        )
+
     def for_roster(self) -> EnrollmentQuerySet:
         return (
             self.filter(status__in=sorted(ROSTER_STATUSES))
             .select_related("student")
             .order_by("student__last_name", "student__first_name", "pk")
         )
+
+
+def _count_per_cohort(enrollments: models.QuerySet) -> Coalesce:
+    """A correlated count of `enrollments` per cohort row, 0 when there are none (for the cohort annotations)."""
+    counts = enrollments.filter(cohort=OuterRef("pk")).order_by().values("cohort").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counts.values("n")), 0)
+
+
+def with_seat_counts(cohorts: models.QuerySet[Cohort]) -> models.QuerySet[Cohort]:
+    """Annotate seats_taken and waitlisted on each cohort, in the same query: seats are derived from the
+    enrollments (holds_seat_q), never stored, and the catalogue's models know nothing of enrollments."""
+    return cohorts.annotate(
+        seats_taken=_count_per_cohort(Enrollment.objects.seat_holding()),
+        waitlisted=_count_per_cohort(Enrollment.objects.filter(status=S.WAITLISTED)),
+    )
+
+
+def with_status_counts(cohorts: models.QuerySet[Cohort]) -> models.QuerySet[Cohort]:
+    """with_seat_counts() plus the seat holders split by status (seated, pending, offered), in the same query.
+
+    `offered` counts only offers that have not expired, so seated + pending + offered == seats_taken.
+    """
+    holding = Enrollment.objects.seat_holding()
+    return with_seat_counts(cohorts).annotate(
+        seated=_count_per_cohort(holding.filter(status=S.ENROLLED)),
+        pending=_count_per_cohort(holding.filter(status=S.PENDING_REVIEW)),
+        offered=_count_per_cohort(holding.filter(status=S.OFFERED)),
+    )
+
+
+def load_seat_counts(cohort: Cohort, *, at: datetime.datetime | None = None) -> Cohort:
+    """Set one cohort's seats_taken and waitlisted from seat_summary() (one query), as with_seat_counts() would."""
+    summary = Enrollment.objects.seat_summary(cohort.pk, at=at)
+    cohort.seats_taken = summary["seats_taken"]
+    cohort.waitlisted = summary["waiting"]
+    return cohort
+
+
+def with_progress(cohorts: models.QuerySet[Cohort], *, now: datetime.datetime) -> models.QuerySet[Cohort]:
+    """Annotate the portal's cohort figures in one query: seat counts, the next session, the minutes scheduled so far,
+    the seated students and their attended and excused totals (for Hours)."""
+    seated_statuses = sorted(ROSTER_STATUSES)
+    started = ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__lte=now).order_by().values("cohort")
+    seated_attendance = (
+        Attendance.objects.filter(enrollment__cohort=OuterRef("pk"), enrollment__status__in=seated_statuses)
+        .order_by()
+        .values("enrollment__cohort")
+    )
+    seated = (
+        Enrollment.objects.filter(cohort=OuterRef("pk"), status__in=seated_statuses)
+        .order_by()
+        .values("cohort")
+        .annotate(n=Count("pk"))
+    )
+    return with_seat_counts(cohorts).annotate(
+        next_session_at=Subquery(
+            ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__gt=now)
+            .order_by("starts_at")
+            .values("starts_at")[:1]
+        ),
+        scheduled_so_far=Subquery(
+            started.annotate(total=Sum(F("ends_at") - F("starts_at"))).values("total"), output_field=DurationField()
+        ),
+        seated_count=Coalesce(Subquery(seated.values("n")), 0),
+        attended_minutes=Coalesce(Subquery(seated_attendance.annotate(total=Sum("minutes")).values("total")), 0),
+        excused_duration=Subquery(
+            seated_attendance.filter(status=AttendanceStatus.EXCUSED)
+            .annotate(total=Sum(F("session__ends_at") - F("session__starts_at")))
+            .values("total"),
+            output_field=DurationField(),
+        ),
+    )
+
+
+def cohort_hours(cohort: Cohort) -> Hours:
+    """The Hours of a cohort annotated by with_progress(): every seated student's minutes added up."""
+    scheduled = _minutes(cohort.scheduled_so_far)
+    return Hours(
+        attended_minutes=cohort.attended_minutes,
+        scheduled_minutes=cohort.seated_count * scheduled,
+        excused_minutes=_minutes(cohort.excused_duration),
+    )
+
+
+def enrollment_hours(enrollment: Enrollment, *, scheduled_minutes: int) -> Hours:
+    """The Hours of an enrollment annotated by EnrollmentQuerySet.with_hours()."""
+    return Hours(
+        attended_minutes=enrollment.attended_minutes,
+        scheduled_minutes=scheduled_minutes,
+        excused_minutes=_minutes(enrollment.excused_duration),
+    )
 
 
 class Enrollment(models.Model):
@@ -275,6 +473,14 @@ class Enrollment(models.Model):
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # When the student opened the e-mailed link (or staff vouched for them); until then the signup holds its seat or
+    # place for confirm_window() only, and then lapses.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # What this signup typed about the person (first_name, last_name, phone, date_of_birth), kept apart from the
+    # Student record: nothing typed by someone who has not proven the address changes what is on file.
+    details = models.JSONField(default=dict, blank=True)
+    # The confirmed signup's details differ from the record on file: staff decide which is right (review queue).
+    details_differ = models.BooleanField(default=False)
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -298,6 +504,11 @@ class Enrollment(models.Model):
             # The back office: newest enrollments first, and the review queue (pending, oldest first).
             models.Index(fields=["-created_at"], name="enrollment_created_idx"),
             models.Index(fields=["status", "status_changed_at"], name="enrollment_status_changed_idx"),
+            # The minute job's unconfirmed signups, and the review queue's differing details: both a small part.
+            models.Index(
+                fields=["created_at"], condition=Q(confirmed_at__isnull=True), name="enrollment_unconfirmed_idx"
+            ),
+            models.Index(fields=["status_changed_at"], condition=Q(details_differ=True), name="enrollment_differ_idx"),
         ]
 
     def __str__(self) -> str:
@@ -306,8 +517,16 @@ class Enrollment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("enrollment:status", kwargs={"token": self.token})
 
-    def can_become(self, status: str) -> bool:
-        return status in TRANSITIONS[self.status]
+    def can(self, action: str) -> bool:
+        """Whether the action (a key of TRANSITIONS) may be taken from the enrollment's current status."""
+        return TRANSITIONS[action].allows(self.status)
+
+    def get_waitlist_position(self) -> int | None:
+        """1-based place in the cohort's waitlist (one query), None when not waitlisted: with_waitlist_position()."""
+        if self.status != S.WAITLISTED:
+            return None
+        annotated = Enrollment.objects.filter(pk=self.pk).with_waitlist_position()
+        return annotated.values_list("waitlist_position", flat=True).get()
 
     @property
     def holds_seat(self) -> bool:
@@ -321,6 +540,52 @@ class AttendanceStatus(models.TextChoices):
     LATE = "late", "Late"
     ABSENT = "absent", "Absent"
     EXCUSED = "excused", "Excused"
+
+
+# Statuses that record no time in class, whatever minutes were typed next to them.
+NO_TIME_STATUSES = frozenset({AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED})
+
+
+def _minutes(duration: datetime.timedelta | None) -> int:
+    return int(duration.total_seconds() // 60) if duration else 0
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Time in class, decided once (the portal's roster and cohort cards, exports, readiness later):
+
+    - *attended* is the sum of the minutes recorded: present and late count the minutes given (a late arrival
+      records fewer), absent and excused count 0;
+    - *scheduled* is the full length of every session that has started;
+    - *expected* is scheduled minus the sessions the student was excused from: an excused absence earns no hours
+      toward the course, but it does not count against the attendance rate either;
+    - a student is at risk when attended / expected < the course's attendance threshold (%).
+
+    For a whole cohort the same rule holds with every seated student's minutes added up.
+    """
+
+    attended_minutes: int
+    scheduled_minutes: int
+    excused_minutes: int = 0
+
+    @property
+    def expected_minutes(self) -> int:
+        return self.scheduled_minutes - self.excused_minutes
+
+    @property
+    def percent(self) -> int | None:
+        expected = self.expected_minutes
+        return None if expected <= 0 else self.attended_minutes * 100 // expected
+
+    def at_risk(self, threshold: int) -> bool:
+        expected = self.expected_minutes
+        return expected > 0 and self.attended_minutes * 100 < threshold * expected
+
+    @staticmethod
+    def text(minutes: int) -> str:
+        """Minutes as hours for people: 5160 -> "86", 5190 -> "86.5"."""
+        hours = (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{hours.normalize():f}"
 
 
 class Attendance(models.Model):
@@ -368,6 +633,10 @@ ACTION_WORDS = {
     "enrollment.did_not_complete": "Did not complete the course",
     "credential.granted": "Credential granted on completion",
     "enrollment.moved": "Moved to another cohort",
+    "enrollment.confirmed": "Confirmed from the e-mailed link",
+    "enrollment.lapsed_unconfirmed": "Not confirmed in time",
+    "student.details_resolved": "Details checked by staff",
+    "credential.added": "Credential added",
     "credential.verified": "Credential verified",
     "credential.rejected": "Credential rejected",
     "cohort.capacity_changed": "Cohort capacity changed",
@@ -409,24 +678,71 @@ class AuditEvent(models.Model):
         return ACTION_WORDS.get(self.action, self.action.split(".")[-1].replace("_", " ").capitalize())
 
 
-class OutgoingEmail(models.Model):
-    """An e-mail about an enrollment, queued in the same transaction as the change it reports (EMAIL_DELIVERY=queued).
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed: gave up"
 
-    `python manage.py send_queued_email` renders and sends it; a rolled-back change leaves no row, so sends nothing.
+
+# How long a failing e-mail is retried before it is left for staff: over a day, so a mail server down overnight or
+# over a long weekend morning loses nothing.
+EMAIL_RETRY_FOR = datetime.timedelta(hours=25)
+
+
+def retry_deadline() -> datetime.datetime:
+    return timezone.now() + EMAIL_RETRY_FOR
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def due(self, at: datetime.datetime | None = None) -> OutgoingEmailQuerySet:
+        """Pending e-mails whose next attempt is due, oldest first."""
+        at = at or timezone.now()
+        return self.filter(status=EmailStatus.PENDING, next_attempt_at__lte=at).order_by("next_attempt_at", "pk")
+
+
+class OutgoingEmail(models.Model):
+    """The outbox: every e-mail to a student, written in the same transaction as the change it reports.
+
+    A rolled-back change leaves no row, so sends nothing. The job runner sends each row off the request path and
+    retries a failure with exponential backoff for a day (enrollment.notifications.deliver); staff see every row, its
+    attempts and last error in the back office, and can send one again.
     """
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="outgoing_emails")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_emails"
+    )
+    # Whom to write to when the e-mail is about the person rather than one enrollment (their lost links).
+    student = models.ForeignKey(
+        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_emails"
+    )
     kind = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # Failures are retried until then (a day and an hour after it was written, or after staff sent it again).
+    retry_until = models.DateTimeField(default=retry_deadline)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
+    objects = OutgoingEmailQuerySet.as_manager()
+
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "outgoing e-mail"
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="outgoing_email_unsent_idx")
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoing_email_due_idx"),
+            models.Index(fields=["-created_at"], name="outgoing_email_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False) | Q(student__isnull=False), name="outgoing_email_has_recipient"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for enrollment {self.enrollment_id}"
+        return f"{self.kind} to {self.recipient}"
+
+    @property
+    def recipient(self) -> Student:
+        return self.student if self.student_id else self.enrollment.student

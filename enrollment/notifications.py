@@ -1,17 +1,30 @@
-"""E-mails to students about their enrollment, sent only after the change that caused them has committed."""
+"""E-mails to students: written to the outbox (OutgoingEmail) in the same transaction as the change they report, and
+sent off the request path by the job runner (django.tasks), with retries and exponential backoff for over a day.
+
+No request talks to the mail server: `notify` writes a row and, once the transaction commits, enqueues
+`deliver_email`. The minute job `send_due_emails` sends whatever is due, so an e-mail whose task was lost (a worker
+killed mid-send, the queue's database restored from a backup) is still sent.
+"""
 
 from __future__ import annotations
 
+import datetime
+import logging
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.tasks import task, task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from enrollment.models import EmailStatus, Enrollment, OutgoingEmail, confirm_window, retry_deadline
+
 if TYPE_CHECKING:
-    from enrollment.models import Enrollment, Student
+    from enrollment.models import Student
+
+logger = logging.getLogger(__name__)
 
 SUBJECTS = {
     "enrolled": "You are enrolled in {code}",
@@ -23,81 +36,141 @@ SUBJECTS = {
     "rejected": "Your signup for {code} was not accepted",
     "link_reminder": "Your private link for {code}",
 }
+# A signup's own e-mails, which ask for confirmation while the signup is unconfirmed.
+CONFIRM_KINDS = {"enrolled", "pending_review", "waitlisted"}
+# E-mails about the person rather than one enrollment.
+STUDENT_KINDS = {"lost_links"}
+
+# The first retry after 30 s, then twice the wait each time, at most an hour apart.
+FIRST_RETRY = datetime.timedelta(seconds=30)
+LONGEST_WAIT = datetime.timedelta(hours=1)
 
 
-# A queued e-mail that failed this many times is left for staff to look at (OutgoingEmail.last_error).
-MAX_ATTEMPTS = 5
+def backoff(attempts: int) -> datetime.timedelta:
+    """The wait before the next try after `attempts` failed ones: 30 s, 1 min, 2 min, ... up to an hour."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def notify(enrollment: Enrollment, kind: str) -> None:
-    """E-mail the student about `enrollment` once the current transaction commits (never for a rollback).
-
-    EMAIL_DELIVERY=inline (the default) sends it right after the commit, in the request. EMAIL_DELIVERY=queued
-    writes an OutgoingEmail row in the same transaction instead, for `manage.py send_queued_email` to send: the
-    request then never waits on rendering or on the mail server, which is what a production site under a signup
-    rush wants.
-    """
-    if settings.EMAIL_DELIVERY == "queued":
-        from enrollment.models import OutgoingEmail
-
-        OutgoingEmail.objects.create(enrollment=enrollment, kind=kind)
-        return
-    # The object as written (with its student, cohort and course loaded) is what committed: no need to read it again.
-    transaction.on_commit(lambda: send_enrollment_email(enrollment, kind))
+def notify(enrollment: Enrollment, kind: str) -> OutgoingEmail:
+    """Queue an e-mail to the student about `enrollment`, in the caller's transaction (a rollback sends nothing)."""
+    return _queue(OutgoingEmail(enrollment=enrollment, kind=kind))
 
 
-def send_queued_emails(*, limit: int = 500) -> tuple[int, int]:
-    """Send up to `limit` queued e-mails, oldest first; returns (sent, failed). Safe to run in several processes."""
-    from enrollment.models import OutgoingEmail
-
-    sent = failed = 0
-    tried: list[int] = []  # each e-mail is tried once a run; a failed one waits for the next run
-    while sent + failed < limit:
-        with transaction.atomic():
-            # SKIP LOCKED: two senders never take the same e-mail, and neither waits for the other.
-            batch = list(
-                OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("enrollment__student", "enrollment__cohort__course")
-                .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-                .exclude(pk__in=tried)
-                .order_by("created_at", "pk")[: min(50, limit - sent - failed)]
-            )
-            tried.extend(email.pk for email in batch)
-            if not batch:
-                break
-            for email in batch:
-                try:
-                    send_enrollment_email(email.enrollment, email.kind)
-                except Exception as error:  # a mail server's refusal must not stop the others
-                    email.attempts += 1
-                    email.last_error = f"{type(error).__name__}: {error}"[:2000]
-                    email.save(update_fields=["attempts", "last_error"])
-                    failed += 1
-                else:
-                    email.sent_at = timezone.now()
-                    email.attempts += 1
-                    email.save(update_fields=["sent_at", "attempts"])
-                    sent += 1
-    return sent, failed
+def notify_student(student: Student, kind: str) -> OutgoingEmail:
+    """Queue an e-mail to a person about all their enrollments (`lost_links`)."""
+    assert kind in STUDENT_KINDS, kind
+    return _queue(OutgoingEmail(student=student, kind=kind))
 
 
-def send_enrollment_email(enrollment: Enrollment | int, kind: str) -> None:
-    from enrollment.models import Enrollment
-    from enrollment.services import waitlist_position
+def _queue(email: OutgoingEmail) -> OutgoingEmail:
+    email.save()
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
 
-    if not isinstance(enrollment, Enrollment):
-        enrollment = Enrollment.objects.select_related("student", "cohort__course").get(pk=enrollment)
+
+def _enqueue(email_id: int, *, run_after: datetime.datetime | None = None) -> None:
+    """Hand the e-mail to the job runner. Should that fail (its database down), the row stays pending and the minute
+    job sends it: a committed change never turns into an error page because of its e-mail."""
+    try:
+        if run_after is not None:
+            if not task_backends[deliver_email.backend].supports_defer:
+                return  # the minute job retries it when it is due
+            deliver_email.using(run_after=run_after).enqueue(email_id)
+        else:
+            deliver_email.enqueue(email_id)
+    except Exception:
+        logger.exception("Could not enqueue e-mail %s; the minute job will send it.", email_id)
+
+
+@task
+def deliver_email(email_id: int) -> str:
+    """The job: send one queued e-mail (see deliver)."""
+    return deliver(email_id)
+
+
+@task
+def send_due_emails() -> int:
+    """The minute job: send every pending e-mail whose next attempt is due. Returns how many were tried."""
+    tried = 0
+    for email_id in list(OutgoingEmail.objects.due().values_list("pk", flat=True)[:500]):
+        deliver(email_id)
+        tried += 1
+    return tried
+
+
+def deliver(email_id: int) -> str:
+    """Send a pending e-mail once: "sent", "retry" (failed; tried again later with backoff), "failed" (failed past
+    its retry deadline: left for staff) or "skipped" (already sent, or another worker is sending it)."""
+    with transaction.atomic():
+        # SKIP LOCKED: two workers never send the same e-mail, and neither waits for the other.
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("enrollment__student", "enrollment__cohort__course", "student")
+            .filter(pk=email_id, status=EmailStatus.PENDING)
+            .first()
+        )
+        if email is None:
+            return "skipped"
+        try:
+            _send(email)
+        except Exception as error:  # whatever the mail server says, the row records it and waits
+            now = timezone.now()
+            email.attempts += 1
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if now >= email.retry_until:
+                email.status = EmailStatus.FAILED
+                outcome = "failed"
+            else:
+                email.next_attempt_at = now + backoff(email.attempts)
+                outcome = "retry"
+            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            logger.warning("E-mail %s (%s) not sent, attempt %s: %s", email.pk, email.kind, email.attempts, error)
+        else:
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.attempts += 1
+            email.save(update_fields=["status", "sent_at", "attempts"])
+            outcome = "sent"
+    if outcome == "retry":
+        _enqueue(email.pk, run_after=email.next_attempt_at)
+    return outcome
+
+
+def send_again(email: OutgoingEmail) -> OutgoingEmail:
+    """Staff's "send again": back to pending now, with a fresh day of retries (a sent e-mail is sent once more)."""
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().get(pk=email.pk)
+        email.status = EmailStatus.PENDING
+        email.next_attempt_at = timezone.now()
+        email.retry_until = retry_deadline()
+        email.save(update_fields=["status", "next_attempt_at", "retry_until"])
+        transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
+
+
+def _send(email: OutgoingEmail) -> None:
+    if email.kind in STUDENT_KINDS:
+        send_lost_links(email.student)
+    else:
+        send_enrollment_email(email.enrollment, email.kind)
+
+
+def send_enrollment_email(enrollment: Enrollment, kind: str) -> None:
     context = {
         "enrollment": enrollment,
         "student": enrollment.student,
         "cohort": enrollment.cohort,
         "course": enrollment.cohort.course,
         "status_url": settings.SITE_URL + enrollment.get_absolute_url(),
-        "position": waitlist_position(enrollment),
+        "position": enrollment.get_waitlist_position(),
         "school_name": settings.SCHOOL_NAME,
+        # An unconfirmed signup's e-mail asks the owner of the address to open the link in time.
+        "confirm_by": None if enrollment.confirmed_at else enrollment.created_at + confirm_window(),
     }
     subject = SUBJECTS[kind].format(code=enrollment.cohort.code)
-    _send(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
+    if context["confirm_by"] is not None and kind in CONFIRM_KINDS:
+        subject = f"Please confirm: {subject[0].lower()}{subject[1:]}"
+    _send_message(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
 
 
 def send_lost_links(student: Student) -> None:
@@ -108,10 +181,12 @@ def send_lost_links(student: Student) -> None:
         "links": [(e, settings.SITE_URL + e.get_absolute_url()) for e in enrollments],
         "school_name": settings.SCHOOL_NAME,
     }
-    _send(student.email, f"Your {settings.SCHOOL_NAME} enrollment links", "enrollment/email/lost_links", context)
+    _send_message(
+        student.email, f"Your {settings.SCHOOL_NAME} enrollment links", "enrollment/email/lost_links", context
+    )
 
 
-def _send(to: str, subject: str, template: str, context: dict) -> None:
+def _send_message(to: str, subject: str, template: str, context: dict) -> None:
     text = render_to_string(f"{template}.txt", context)
     # The HTML part is the same words, laid out: one source for both so they never disagree.
     html = render_to_string("enrollment/email/message.html", {**context, "body_template": f"{template}.txt"})

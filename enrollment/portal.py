@@ -1,16 +1,8 @@
 """The instructor portal: my cohorts, the roster with hours, attendance by class session, sign-in sheets and CSV.
 
-Access: login required; an instructor sees only the cohorts they teach (`cohort.instructors`), staff see every
-cohort. Any other cohort or session is a 404, never a 403, so the portal does not confirm that it exists.
-
-Hours, decided once for the whole portal:
-
-- *attended* is the sum of the minutes recorded: present and late count the minutes given (a late arrival records
-  fewer), absent and excused count 0;
-- *scheduled so far* is the full length of every session of the cohort that has started;
-- the at-risk flag compares attended with scheduled so far *minus the sessions the student was excused from*: an
-  excused absence earns no hours toward the course, but it does not count against the attendance rate either.
-  A student is at risk when attended / (scheduled so far - excused) < course.attendance_threshold %.
+Access: login required; an instructor sees only the cohorts they teach, staff see every cohort
+(`Cohort.objects.visible_to`). Any other cohort or session is a 404, never a 403, so the portal does not confirm that
+it exists. Hours and the at-risk flag follow one rule, `enrollment.models.Hours`.
 """
 
 from __future__ import annotations
@@ -18,14 +10,12 @@ from __future__ import annotations
 import csv
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, DurationField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,88 +24,47 @@ from django.views.decorators.http import require_http_methods
 
 from courses.models import ClassSession, Cohort, CohortStatus, Requirement
 from enrollment import services
-from enrollment.models import ROSTER_STATUSES, Attendance, AttendanceStatus, Credential, Enrollment, EnrollmentStatus
+from enrollment.models import (
+    AttendanceStatus,
+    Credential,
+    Enrollment,
+    EnrollmentStatus,
+    Hours,
+    cohort_hours,
+    enrollment_hours,
+    with_progress,
+)
 
 S = EnrollmentStatus
-SEATED = sorted(ROSTER_STATUSES)
-ZERO = datetime.timedelta(0)
-
-
-def _minutes(duration: datetime.timedelta | None) -> int:
-    return int((duration or ZERO).total_seconds() // 60)
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes as hours for people: 5160 -> "86", 5190 -> "86.5"."""
-    hours = (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{hours.normalize():f}"
-
-
-def _percent(part: int, whole: int) -> int | None:
-    return None if whole <= 0 else int(Decimal(part * 100) / whole)
-
-
-# --- which cohorts a user may see ---------------------------------------------------------------------------------
-
-
-def visible_cohorts(user: AbstractBaseUser) -> QuerySet[Cohort]:
-    """Every cohort for staff; the cohorts an instructor teaches otherwise."""
-    cohorts = Cohort.objects.select_related("course")
-    return cohorts if user.is_staff else cohorts.filter(instructors=user)
 
 
 def _cohort_or_404(request: HttpRequest, pk: int) -> Cohort:
-    return get_object_or_404(visible_cohorts(request.user), pk=pk)
+    return get_object_or_404(Cohort.objects.visible_to(request.user).select_related("course"), pk=pk)
 
 
 def _session_or_404(request: HttpRequest, pk: int) -> ClassSession:
-    cohort_ids = visible_cohorts(request.user).values("pk")
-    return get_object_or_404(ClassSession.objects.select_related("cohort__course").filter(cohort__in=cohort_ids), pk=pk)
+    return get_object_or_404(ClassSession.objects.visible_to(request.user).select_related("cohort__course"), pk=pk)
 
 
 # --- my cohorts -----------------------------------------------------------------------------------------------------
 
 
-def _with_progress(cohorts: QuerySet[Cohort], now: datetime.datetime) -> QuerySet[Cohort]:
-    """Annotate the next session, minutes scheduled so far, seated students and their attended/excused totals."""
-    started = ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__lte=now).order_by().values("cohort")
-    seated_attendance = (
-        Attendance.objects.filter(enrollment__cohort=OuterRef("pk"), enrollment__status__in=SEATED)
-        .order_by()
-        .values("enrollment__cohort")
-    )
-    seated = (
-        Enrollment.objects.filter(cohort=OuterRef("pk"), status__in=SEATED)
-        .order_by()
-        .values("cohort")
-        .annotate(n=Count("pk"))
-    )
-    return cohorts.with_seat_counts().annotate(
-        next_session_at=Subquery(
-            ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__gt=now)
-            .order_by("starts_at")
-            .values("starts_at")[:1]
-        ),
-        scheduled_so_far=Subquery(
-            started.annotate(total=Sum(F("ends_at") - F("starts_at"))).values("total"), output_field=DurationField()
-        ),
-        seated_count=Coalesce(Subquery(seated.values("n")), 0),
-        attended_minutes=Coalesce(Subquery(seated_attendance.annotate(total=Sum("minutes")).values("total")), 0),
-        excused_duration=Subquery(
-            seated_attendance.filter(status=AttendanceStatus.EXCUSED)
-            .annotate(total=Sum(F("session__ends_at") - F("session__starts_at")))
-            .values("total"),
-            output_field=DurationField(),
-        ),
-    )
-
-
 @dataclass
 class CohortCard:
     cohort: Cohort
-    scheduled_minutes: int
-    attended_minutes: int
-    attendance_percent: int | None
+    hours: Hours
+
+    @property
+    def scheduled_minutes(self) -> int:
+        return self.hours.scheduled_minutes // self.cohort.seated_count if self.cohort.seated_count else 0
+
+    @property
+    def attended_minutes(self) -> int:
+        return self.hours.attended_minutes
+
+    @property
+    def attendance_percent(self) -> int | None:
+        return self.hours.percent
 
 
 @never_cache
@@ -125,10 +74,9 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     groups: dict[str, list[CohortCard]] = {"current": [], "upcoming": [], "past": []}
-    for cohort in _with_progress(visible_cohorts(request.user), now).order_by("starts_on", "code"):
-        scheduled = _minutes(cohort.scheduled_so_far)
-        expected = cohort.seated_count * scheduled - _minutes(cohort.excused_duration)
-        card = CohortCard(cohort, scheduled, cohort.attended_minutes, _percent(cohort.attended_minutes, expected))
+    cohorts = with_progress(Cohort.objects.visible_to(request.user).select_related("course"), now=now)
+    for cohort in cohorts.order_by("starts_on", "code"):
+        card = CohortCard(cohort, cohort_hours(cohort))
         if cohort.ends_on < today or cohort.status in {CohortStatus.COMPLETED, CohortStatus.CANCELLED}:
             groups["past"].append(card)
         elif cohort.starts_on > today:
@@ -146,9 +94,7 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
 class RosterRow:
     enrollment: Enrollment
     credentials: list[Credential]
-    attended_minutes: int
-    scheduled_minutes: int
-    excused_minutes: int
+    hours: Hours
     nominal_hours: Decimal
     threshold: int
 
@@ -158,11 +104,11 @@ class RosterRow:
 
     @property
     def attended_hours(self) -> str:
-        return hours_text(self.attended_minutes)
+        return Hours.text(self.hours.attended_minutes)
 
     @property
     def scheduled_hours(self) -> str:
-        return hours_text(self.scheduled_minutes)
+        return Hours.text(self.hours.scheduled_minutes)
 
     @property
     def progress(self) -> str:
@@ -170,13 +116,11 @@ class RosterRow:
 
     @property
     def attendance_percent(self) -> int | None:
-        return _percent(self.attended_minutes, self.scheduled_minutes - self.excused_minutes)
+        return self.hours.percent
 
     @property
     def at_risk(self) -> bool:
-        percent = self.attendance_percent
-        expected = self.scheduled_minutes - self.excused_minutes
-        return percent is not None and self.attended_minutes * 100 < self.threshold * expected
+        return self.hours.at_risk(self.threshold)
 
     @property
     def credential_status(self) -> str:
@@ -199,7 +143,7 @@ class Roster:
 
     @property
     def scheduled_hours(self) -> str:
-        return hours_text(self.scheduled_minutes)
+        return Hours.text(self.scheduled_minutes)
 
 
 def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Roster:
@@ -209,17 +153,10 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
     required_types = {
         r.credential_type_id for r in Requirement.objects.filter(course_id=course.pk).only("credential_type_id")
     }
-    scheduled = ClassSession.objects.filter(cohort=cohort, starts_at__lte=now).aggregate(
-        total=Sum(F("ends_at") - F("starts_at"))
-    )["total"]
-    scheduled_minutes = _minutes(scheduled)
-    session_length = F("attendance__session__ends_at") - F("attendance__session__starts_at")
+    scheduled_minutes = ClassSession.objects.filter(cohort=cohort).started(now).total_minutes()
     enrollments = (
         cohort.enrollments.for_roster()
-        .annotate(
-            attended=Coalesce(Sum("attendance__minutes"), 0),
-            excused=Sum(session_length, filter=Q(attendance__status=AttendanceStatus.EXCUSED)),
-        )
+        .with_hours()
         .prefetch_related(
             Prefetch(
                 "student__credentials",
@@ -233,9 +170,7 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
         RosterRow(
             enrollment=e,
             credentials=list(e.student.credentials.all()),
-            attended_minutes=e.attended,
-            scheduled_minutes=scheduled_minutes,
-            excused_minutes=_minutes(e.excused),
+            hours=enrollment_hours(e, scheduled_minutes=scheduled_minutes),
             nominal_hours=Decimal(course.nominal_hours),
             threshold=course.attendance_threshold,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 
@@ -32,12 +33,18 @@ def client_address(request: HttpRequest) -> str:
 
 def allow(request: HttpRequest, *, scope: str, rate: str) -> bool:
     """Count one attempt of this client in `scope`; False once the rate is exceeded in the current window."""
+    return allow_key(scope=scope, key=client_address(request), rate=rate)
+
+
+def allow_key(*, scope: str, key: str, rate: str) -> bool:
+    """Count one attempt for `key` (a client address, an e-mail address) in `scope`; False past the rate."""
     limit = parse_rate(rate)
     if limit is None:
         return True
     count, period = limit
     window = int(time.time() // period)
-    key = f"rate:{scope}:{client_address(request)}:{window}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # fixed length, and no address in the cache's keys
+    key = f"rate:{scope}:{digest}:{window}"
     cache.add(key, 0, timeout=period + 5)
     try:
         attempts = cache.incr(key)

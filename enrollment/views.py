@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.cache import caches
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import ClassSession, Cohort, Requirement
 from enrollment import notifications, services, throttling
-from enrollment.forms import LostLinkForm, SignupForm, WithdrawForm
-from enrollment.models import Enrollment, EnrollmentStatus, Student
+from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
+from enrollment.models import Enrollment, EnrollmentStatus, Student, with_seat_counts
 
 S = EnrollmentStatus
 NEXT_SESSIONS = 5
@@ -34,11 +39,15 @@ def _cohort_for_signup(pk: int) -> Cohort:
         return cached
     requirements = Prefetch("course__requirements", queryset=Requirement.objects.select_related("credential_type"))
     cohort = get_object_or_404(
-        Cohort.objects.public().select_related("course").with_seat_counts().prefetch_related(requirements), pk=pk
+        with_seat_counts(Cohort.objects.public()).select_related("course").prefetch_related(requirements), pk=pk
     )
     if seconds > 0:
         caches["pages"].set(key, cohort, seconds)
     return cohort
+
+
+RECEIPT_COOKIE = "signup_receipt"
+RECEIPT_SALT = "enrollment.signup-receipt"
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,59 +59,162 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
         if not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT):
             form.add_error(
                 None,
-                "Too many signups have come from your network in the last hour. Please wait a while and try "
-                "again, or call the school office.",
+                _(
+                    "Too many signups have come from your network in the last hour. Please wait a while and try "
+                    "again, or call the school office."
+                ),
             )
             status = 429
         elif form.is_valid():
             try:
-                enrollment = services.request_seat(
-                    cohort=cohort,
-                    student=form.student_details(),
-                    credentials=form.credential_details(),
+                receipt = services.sign_up(
+                    cohort=cohort, student=form.student_details(), credentials=form.credential_details()
                 )
             except services.EnrollmentError as error:
                 form.add_error(None, error.message)
             else:
-                return redirect(enrollment)
+                # The outcome travels to the next page in a signed cookie, never the private link: that goes to the
+                # address only, so whoever typed it must open the e-mail to see anything on file.
+                response = redirect("enrollment:signup_sent", pk=cohort.pk)
+                response.set_signed_cookie(
+                    RECEIPT_COOKIE,
+                    json.dumps(receipt.as_dict()),
+                    salt=RECEIPT_SALT,
+                    max_age=int(services.confirm_window().total_seconds()),
+                    path=reverse("enrollment:signup", args=[cohort.pk]),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
     else:
         form = SignupForm(cohort=cohort)
     return render(request, "enrollment/signup.html", {"cohort": cohort, "form": form}, status=status)
+
+
+def _receipt(request: HttpRequest, cohort: Cohort) -> services.SignupReceipt | None:
+    try:
+        raw = request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=services.confirm_window())
+        receipt = services.SignupReceipt.from_dict(json.loads(raw))
+    except (KeyError, ValueError, TypeError, signing.BadSignature):
+        return None
+    return receipt if receipt.cohort_id == cohort.pk else None
+
+
+@never_cache
+@require_http_methods(["GET"])
+def signup_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page after a signup: the outcome in words, until when it is held, and "confirm from the e-mail"."""
+    cohort = _cohort_for_signup(pk)
+    receipt = _receipt(request, cohort)
+    if receipt is None:
+        return redirect("enrollment:signup", pk=cohort.pk)
+    return render(request, "enrollment/signup_sent.html", {"cohort": cohort, "receipt": receipt})
+
+
+@never_cache
+@require_POST
+def resend_signup_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Send the e-mail again", limited per address whoever asks; the answer is the same whatever is on file."""
+    cohort = _cohort_for_signup(pk)
+    receipt = _receipt(request, cohort)
+    if receipt is None:
+        return redirect("enrollment:signup", pk=cohort.pk)
+    if throttling.allow_key(scope="resend", key=receipt.email, rate=settings.RESEND_RATE_LIMIT):
+        services.resend_signup_email(email=receipt.email, cohort_id=cohort.pk)
+        messages.success(
+            request, _("We have sent the e-mail again. It can take a few minutes; check your spam folder.")
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "We have already sent several e-mails to this address in the last hour. Check your spam folder, or "
+                "call the school office."
+            ),
+        )
+    return redirect("enrollment:signup_sent", pk=cohort.pk)
 
 
 def _enrollment_for_token(token: str) -> Enrollment:
     return get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
 
 
+# While an enrollment waits for a seat or for staff, the status page says what the student still has to provide.
+CHECKED_STATUSES = frozenset({S.PENDING_REVIEW, S.WAITLISTED, S.OFFERED})
+
+
 @never_cache
 @require_http_methods(["GET"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = _enrollment_for_token(token)
+    # Opening the e-mailed link proves the address: the signup counts from now on.
+    if enrollment.confirmed_at is None and services.confirm_signup(enrollment=enrollment):
+        messages.success(request, _("Thank you: your e-mail address is confirmed and your signup counts."))
+        enrollment = _enrollment_for_token(token)
+    return _status_page(request, enrollment)
+
+
+def _status_page(
+    request: HttpRequest, enrollment: Enrollment, *, credential_form: CredentialForm | None = None, status: int = 200
+) -> HttpResponse:
     cohort = enrollment.cohort
+    offer_open = enrollment.status == S.OFFERED and enrollment.holds_seat
+    eligibility = None
+    if enrollment.status in CHECKED_STATUSES and (enrollment.status != S.OFFERED or offer_open):
+        eligibility = services.eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
+    if eligibility is not None and credential_form is None and (eligibility.shortfalls or eligibility.awaiting):
+        credential_form = CredentialForm(cohort=cohort)
     context = {
         "enrollment": enrollment,
         "cohort": cohort,
         "course": cohort.course,
         "position": services.waitlist_position(enrollment),
-        "offer_open": enrollment.status == S.OFFERED and enrollment.holds_seat,
+        "offer_open": offer_open,
         "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
-        "review_names": services.review_outstanding(enrollment) if enrollment.status == S.PENDING_REVIEW else [],
+        "eligibility": eligibility,
+        "review_names": eligibility.awaiting_names if eligibility and enrollment.status == S.PENDING_REVIEW else [],
+        "credential_form": credential_form,
         # The next few classes; the whole calendar (a paramedic program has hundreds) is on the cohort's page.
         "sessions": ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
             :NEXT_SESSIONS
         ],
         # The student's own status changes; not every attendance mark an instructor records or corrects.
         "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
-        "can_withdraw": enrollment.can_become(S.WITHDRAWN),
+        "can_withdraw": enrollment.can("withdraw"),
     }
-    return render(request, "enrollment/status.html", context)
+    return render(request, "enrollment/status.html", context, status=status)
+
+
+@never_cache
+@require_POST
+def add_credential(request: HttpRequest, token: str) -> HttpResponse:
+    """The student adds a renewed or missing credential from their private link (the status page's form)."""
+    enrollment = _enrollment_for_token(token)
+    if enrollment.status not in CHECKED_STATUSES:
+        messages.info(request, _("This enrollment takes no new credentials; call the school office if one changed."))
+        return redirect(enrollment)
+    form = CredentialForm(request.POST, request.FILES, cohort=enrollment.cohort)
+    if form.is_valid():
+        try:
+            credential = services.add_credential(enrollment=enrollment, details=form.credential_details())
+        except services.EnrollmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you: your %(name)s is on file. Staff will check it where the course asks them to.")
+                % {"name": credential.credential_type.name},
+            )
+            return redirect(enrollment)
+    return _status_page(request, enrollment, credential_form=form, status=400)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = _enrollment_for_token(token)
-    if not enrollment.can_become(S.WITHDRAWN):
+    if not enrollment.can("withdraw"):
         messages.info(request, "This enrollment has already ended; there is nothing to withdraw from.")
         return redirect(enrollment)
     form = WithdrawForm(request.POST or None)
@@ -142,7 +254,9 @@ def lost_link(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             student = Student.objects.with_email(form.cleaned_data["email"]).first()
             if student is not None:
-                notifications.send_lost_links(student)
+                # Queued, not sent: the answer takes the same time, and is the same, whether or not the address is
+                # known and whether or not the mail server is up.
+                notifications.notify_student(student, "lost_links")
             # The same answer whether or not the address is known, so the page cannot be used to find students.
             messages.success(
                 request,

@@ -15,6 +15,18 @@ from enrollment.services import CredentialDetails, StudentDetails
 _seq = itertools.count(1)
 
 
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` years earlier, or 28 February for a 29 February that year lacks.
+
+    It is the latest date of birth of someone who is `years` old on `day`; a day later is the earliest of someone a
+    year younger. (`day.replace(year=...)` raises on 29 February, which is how the suite used to fail on leap days.)
+    """
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def make_course(**overrides) -> Course:
     n = next(_seq)
     fields = {
@@ -113,3 +125,14 @@ def make_credential(student: Student, ctype: CredentialType, **overrides) -> Cre
     }
     fields.update(overrides)
     return Credential.objects.create(student=student, credential_type=ctype, **fields)
+
+
+def details_of(student: Student) -> StudentDetails:
+    """What `student` would type into the signup form: the service then finds them by e-mail."""
+    return StudentDetails(
+        first_name=student.first_name,
+        last_name=student.last_name,
+        email=student.email,
+        date_of_birth=student.date_of_birth,
+        phone=student.phone,
+    )

@@ -20,3 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Tests look at the database's truth on every request; the page cache has its own test.
 PUBLIC_PAGE_CACHE_SECONDS = 0
+
+# Tasks run as they are enqueued (after the commit that enqueues them), so a test sees its e-mails in mail.outbox.
+# The database queue and its worker have their own tests (tests/enrollment/test_outbox.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

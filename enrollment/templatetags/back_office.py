@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.safestring import SafeString
 
 from courses.models import Cohort, CohortStatus
-from enrollment.models import Credential, Enrollment, EnrollmentStatus
+from enrollment.models import Credential, Enrollment, EnrollmentStatus, with_status_counts
 
 register = template.Library()
 
@@ -26,9 +25,7 @@ def school_at_a_glance() -> dict[str, object]:
     cohort ends: one query each, however many rows there are."""
     return {
         "upcoming": list(
-            Cohort.objects.upcoming()
-            .exclude(status=CohortStatus.CANCELLED)
-            .with_status_counts()
+            with_status_counts(Cohort.objects.upcoming().exclude(status=CohortStatus.CANCELLED))
             .select_related("course")
             .order_by("starts_on", "code")[:GLANCE_ROWS]
         ),
@@ -42,10 +39,3 @@ def school_at_a_glance() -> dict[str, object]:
             .order_by("expires_on", "pk")[:GLANCE_ROWS]
         ),
     }
-
-
-@register.filter
-def fill_bar(cohort: Cohort) -> SafeString:
-    from courses.admin import fill_bar as bar
-
-    return bar(cohort)

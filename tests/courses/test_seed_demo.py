@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from courses.management.commands.seed_demo import EVENINGS, lay_out_sessions
 from courses.models import ClassSession, Cohort, CohortStatus, Course, CredentialType, Requirement
+from demo.management.commands.seed_demo import EVENINGS, lay_out_sessions
 from enrollment import services
 from enrollment.models import (
     Attendance,
@@ -24,6 +24,7 @@ from enrollment.models import (
     Enrollment,
     EnrollmentStatus,
     Student,
+    with_seat_counts,
 )
 from enrollment.services import StudentDetails
 
@@ -122,14 +123,14 @@ def test_seeded_cohorts_never_exceed_capacity(seeded):
 
 @pytest.mark.django_db
 def test_seed_demo_has_full_cohort_with_waitlist(seeded):
-    full = [c for c in Cohort.objects.with_seat_counts() if c.seats_taken == c.capacity and c.waitlisted]
+    full = [c for c in with_seat_counts(Cohort.objects.all()) if c.seats_taken == c.capacity and c.waitlisted]
     assert full
     assert 3 <= full[0].waitlisted <= 5
 
 
 @pytest.mark.django_db
 def test_seed_demo_has_nearly_full_cohort(seeded):
-    assert any(1 <= c.seats_left <= 2 for c in Cohort.objects.filter(status=CohortStatus.OPEN).with_seat_counts())
+    assert any(1 <= c.seats_left <= 2 for c in with_seat_counts(Cohort.objects.filter(status=CohortStatus.OPEN)))
 
 
 @pytest.mark.django_db

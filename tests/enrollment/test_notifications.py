@@ -20,7 +20,7 @@ def test_every_email_has_text_and_html_with_the_private_link(kind):
     enrollment.save(update_fields=["reason"])
     mail.outbox.clear()
 
-    notifications.send_enrollment_email(enrollment.pk, kind)
+    notifications.send_enrollment_email(enrollment, kind)
 
     message = mail.outbox[0]
     assert message.to == ["zoe@example.com"]
@@ -31,6 +31,17 @@ def test_every_email_has_text_and_html_with_the_private_link(kind):
     assert "Zoë &amp; &lt;Co&gt;" in html  # the HTML part is
     if kind not in {"offer_lapsed", "withdrawn", "rejected"}:
         assert f"/my/{enrollment.token}/" in message.body
+
+
+def test_the_waitlist_email_says_the_place_in_line(mailoutbox, django_capture_on_commit_callbacks):
+    cohort = make_cohort(capacity=1)
+    services.request_seat(cohort=cohort, student=student_details())
+    services.request_seat(cohort=cohort, student=student_details())
+    with django_capture_on_commit_callbacks(execute=True):
+        third = services.request_seat(cohort=cohort, student=student_details())
+
+    assert third.status == "WAITLISTED"
+    assert "you are #2." in mailoutbox[-1].body
 
 
 def test_lost_links_lists_every_enrollment():
@@ -59,28 +70,27 @@ def test_expire_offers_command_lapses_offers(capsys):
 
 @pytest.fixture
 def queued(settings):
-    settings.EMAIL_DELIVERY = "queued"
+    """The database queue, with nobody running the worker: e-mails wait in the outbox."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-def test_queued_delivery_writes_the_email_with_the_change_and_sends_it_later(
-    queued, django_capture_on_commit_callbacks
-):
+def test_an_email_is_written_with_the_change_and_sent_later(queued, django_capture_on_commit_callbacks):
     cohort = make_cohort()
     with django_capture_on_commit_callbacks(execute=True):
         enrollment = services.request_seat(cohort=cohort, student=student_details(email="q@example.com"))
     assert mail.outbox == []
     queued_email = OutgoingEmail.objects.get()
-    assert (queued_email.enrollment, queued_email.kind, queued_email.sent_at) == (enrollment, "enrolled", None)
+    assert (queued_email.enrollment, queued_email.kind, queued_email.status) == (enrollment, "enrolled", "pending")
 
-    assert notifications.send_queued_emails() == (1, 0)
+    assert notifications.deliver(queued_email.pk) == "sent"
     assert mail.outbox[0].to == ["q@example.com"]
     assert enrollment.token in mail.outbox[0].body
     queued_email.refresh_from_db()
     assert queued_email.sent_at is not None
-    assert notifications.send_queued_emails() == (0, 0)  # sent once only
+    assert notifications.deliver(queued_email.pk) == "skipped"  # sent once only
 
 
-def test_queued_delivery_queues_nothing_for_a_rolled_back_change(queued):
+def test_a_rolled_back_change_queues_nothing(queued):
     cohort = make_cohort()
     with pytest.raises(RuntimeError), transaction.atomic():
         services.request_seat(cohort=cohort, student=student_details())
@@ -90,6 +100,7 @@ def test_queued_delivery_queues_nothing_for_a_rolled_back_change(queued):
 
 def test_a_refusing_mail_server_is_recorded_and_retried(queued, settings):
     services.request_seat(cohort=make_cohort(), student=student_details())
+    email = OutgoingEmail.objects.get()
     # A real SMTP connection to a port where nothing listens: refused.
     settings.MAILERS = {
         "default": {
@@ -97,16 +108,16 @@ def test_a_refusing_mail_server_is_recorded_and_retried(queued, settings):
             "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
         }
     }
-    assert notifications.send_queued_emails() == (0, 1)
-    failed = OutgoingEmail.objects.get()
-    assert (failed.attempts, failed.sent_at) == (1, None)
-    assert "ConnectionRefusedError" in failed.last_error
+    assert notifications.deliver(email.pk) == "retry"
+    email.refresh_from_db()
+    assert (email.attempts, email.status, email.sent_at) == (1, "pending", None)
+    assert "ConnectionRefusedError" in email.last_error
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    assert notifications.send_queued_emails() == (1, 0)
+    assert notifications.deliver(email.pk) == "sent"
 
 
-def test_send_queued_email_command(queued, capsys):
+def test_send_queued_email_command_sends_what_is_due(queued, capsys):
     services.request_seat(cohort=make_cohort(), student=student_details())
     call_command("send_queued_email")
-    assert "1 e-mail sent, 0 failed." in capsys.readouterr().out
+    assert "1 e-mail tried." in capsys.readouterr().out
     assert len(mail.outbox) == 1

@@ -9,8 +9,10 @@ from courses.models import CohortStatus, CourseDate
 from enrollment import services
 from enrollment.models import AuditEvent, Credential, CredentialStatus, Enrollment, EnrollmentStatus, Student
 from enrollment.services import EnrollmentError
+from enrollment.services.core import day_text
 from tests.factories import (
     credential_details,
+    details_of,
     make_cohort,
     make_course,
     make_credential,
@@ -18,6 +20,7 @@ from tests.factories import (
     make_requirement,
     make_student,
     student_details,
+    years_before,
 )
 
 S = EnrollmentStatus
@@ -81,20 +84,30 @@ def test_request_seat_pending_review_when_credential_needs_verification():
     )
     assert enrollment.status == S.PENDING_REVIEW
     assert enrollment.holds_seat
-    assert services.review_outstanding(enrollment) == ["EMT license"]
+    assert services.eligibility_on_file(cohort, enrollment.student, enrollment=enrollment).awaiting_names == [
+        "EMT license"
+    ]
     assert Credential.objects.get(student=enrollment.student).status == CredentialStatus.UNVERIFIED
 
 
-def test_verified_credential_on_file_skips_review():
+def test_verified_credential_on_file_skips_review_once_the_address_is_confirmed():
     course = make_course(title="Paramedic")
     emt = make_credential_type("EMT", "EMT license")
     make_requirement(course, emt, valid_through=CourseDate.START, needs_verification=True)
-    student = make_student()
+    student = make_student(email_confirmed_at=timezone.now())
     make_credential(student, emt, status=CredentialStatus.VERIFIED)
     cohort = make_cohort(course=course)
-    enrollment = sign_up(cohort, email=student.email)
-    assert enrollment.status == S.ENROLLED
+    # Decided on what was typed (a stranger must not learn what is on file)...
+    enrollment = services.request_seat(
+        cohort=cohort, student=details_of(student), credentials=[credential_details(emt, number="EMT-7")]
+    )
+    assert enrollment.status == S.PENDING_REVIEW
     assert enrollment.student == student
+    # ...and once the owner confirms, the license staff verified before counts.
+    services.confirm_signup(enrollment=enrollment)
+    enrollment.refresh_from_db()
+    assert enrollment.status == S.ENROLLED
+    assert enrollment.audit_events.filter(action="enrollment.approved", actor=None).exists()
 
 
 @pytest.mark.parametrize(
@@ -103,12 +116,14 @@ def test_verified_credential_on_file_skips_review():
         {"status": CohortStatus.DRAFT},
         {"status": CohortStatus.CLOSED},
         {"status": CohortStatus.RUNNING},
-        {"enrollment_opens_at": timezone.now() + datetime.timedelta(days=1)},
-        {"enrollment_closes_at": timezone.now() - datetime.timedelta(minutes=1)},
+        # Window times as offsets from the moment the test runs, not from when it was collected.
+        {"enrollment_opens_at": datetime.timedelta(days=1)},
+        {"enrollment_closes_at": -datetime.timedelta(minutes=1)},
     ],
 )
 def test_request_seat_refuses_when_not_open(change):
-    cohort = make_cohort(**change)
+    now = timezone.now()
+    cohort = make_cohort(**{k: now + v if isinstance(v, datetime.timedelta) else v for k, v in change.items()})
     with pytest.raises(EnrollmentError) as error:
         sign_up(cohort)
     assert error.value.code == "not_open"
@@ -116,18 +131,26 @@ def test_request_seat_refuses_when_not_open(change):
     assert not Enrollment.objects.exists()
 
 
-def test_request_seat_already_enrolled_emails_the_link_and_stores_nothing(django_capture_on_commit_callbacks):
+def test_sign_up_with_an_enrolled_address_emails_the_link_and_stores_nothing(django_capture_on_commit_callbacks):
     cohort = make_cohort()
     first = sign_up(cohort, email="sam@example.com")
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(EnrollmentError) as error:
-        sign_up(cohort, email="SAM@example.com")
-    assert error.value.code == "already_enrolled"
-    assert first.token not in error.value.message
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = services.sign_up(cohort=cohort, student=student_details(email="SAM@example.com"))
+    assert receipt.email == "sam@example.com"
+    assert first.token not in str(receipt)
     assert Enrollment.objects.count() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["sam@example.com"]
     assert first.token in mail.outbox[0].body
+
+
+def test_request_seat_for_an_enrolled_person_is_refused_for_staff():
+    cohort = make_cohort()
+    sign_up(cohort, email="sam@example.com")
+    with pytest.raises(EnrollmentError) as error:
+        sign_up(cohort, email="sam@example.com")
+    assert error.value.code == "already_enrolled"
 
 
 def test_request_seat_allows_a_new_signup_after_withdrawing():
@@ -141,7 +164,7 @@ def test_request_seat_allows_a_new_signup_after_withdrawing():
 
 def test_request_seat_too_young_on_the_first_day():
     cohort = make_cohort()
-    born = cohort.starts_on.replace(year=cohort.starts_on.year - 18) + datetime.timedelta(days=1)
+    born = years_before(cohort.starts_on, 18) + datetime.timedelta(days=1)
     with pytest.raises(EnrollmentError) as error:
         sign_up(cohort, date_of_birth=born)
     assert error.value.code == "too_young"
@@ -152,7 +175,7 @@ def test_request_seat_too_young_on_the_first_day():
 def test_request_seat_age_checked_on_last_day_when_course_says_so():
     course = make_course(age_checked_on=CourseDate.END)
     cohort = make_cohort(course=course)
-    born = cohort.starts_on.replace(year=cohort.starts_on.year - 18) + datetime.timedelta(days=1)
+    born = years_before(cohort.starts_on, 18) + datetime.timedelta(days=1)
     assert sign_up(cohort, date_of_birth=born).status == S.ENROLLED
 
 
@@ -165,7 +188,8 @@ def test_request_seat_missing_requirement_says_what_to_enter():
         sign_up(cohort)
     assert error.value.code == "missing_requirement"
     assert error.value.message == (
-        "Paramedic requires a current EMT credential. Enter your EMT license number and its expiration date."
+        f"Paramedic requires a current EMT license, valid until the course starts ({day_text(cohort.starts_on)}). "
+        "Add your EMT license: its number and expiration date."
     )
     assert not Student.objects.exists()
 
@@ -298,7 +322,8 @@ def test_accept_offer_after_the_deadline_is_refused():
 def test_accept_offer_without_an_offer_is_refused():
     with pytest.raises(EnrollmentError) as error:
         services.accept_offer(enrollment=sign_up(make_cohort()))
-    assert error.value.code == "no_offer"
+    assert error.value.code == "invalid_transition"
+    assert error.value.message == "An enrollment that is enrolled cannot be accepted."
 
 
 def test_expired_offer_no_longer_holds_a_seat():
@@ -423,9 +448,24 @@ def test_the_same_credential_typed_again_is_not_stored_twice():
     make_requirement(course, cpr)
     one, two = make_cohort(course=course), make_cohort(course=course)
     card = credential_details(cpr, number="BLS-1")
-    services.request_seat(cohort=one, student=student_details(email="lee@example.com"), credentials=[card])
+    first = services.request_seat(cohort=one, student=student_details(email="lee@example.com"), credentials=[card])
+    services.confirm_signup(enrollment=first)
     services.request_seat(cohort=two, student=student_details(email="lee@example.com"), credentials=[card])
     assert Credential.objects.count() == 1
+
+
+def test_a_card_typed_in_an_unconfirmed_signup_is_not_taken_as_on_file():
+    course = make_course()
+    cpr = make_credential_type()
+    make_requirement(course, cpr)
+    card = credential_details(cpr, number="BLS-1")
+    services.request_seat(
+        cohort=make_cohort(course=course), student=student_details(email="lee@example.com"), credentials=[card]
+    )
+    services.request_seat(
+        cohort=make_cohort(course=course), student=student_details(email="lee@example.com"), credentials=[card]
+    )
+    assert Credential.objects.count() == 2  # each unconfirmed signup keeps what it typed
 
 
 def test_seat_summary_matches_the_seat_holding_definition():
@@ -442,6 +482,26 @@ def test_seat_summary_matches_the_seat_holding_definition():
             "seats_taken": Enrollment.objects.seat_holding().filter(cohort=cohort).count(),
             "waiting": Enrollment.objects.filter(cohort=cohort, status=S.WAITLISTED).count(),
             "expired_offers": 1,
+            "unconfirmed_overdue": 0,
         }
         assert summary["seats_taken"] == 1
-    assert Enrollment.objects.seat_summary(make_cohort().pk) == {"seats_taken": 0, "waiting": 0, "expired_offers": 0}
+    assert Enrollment.objects.seat_summary(make_cohort().pk) == {
+        "seats_taken": 0,
+        "waiting": 0,
+        "expired_offers": 0,
+        "unconfirmed_overdue": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),
+        (datetime.date(2026, 11, 15), 24, datetime.date(2028, 11, 15)),
+        (datetime.date(2026, 12, 31), 12, datetime.date(2027, 12, 31)),
+        (datetime.date(2026, 3, 31), 11, datetime.date(2027, 2, 28)),
+    ],
+)
+def test_add_months_keeps_the_day_or_the_months_last(day, months, expected):
+    assert services.add_months(day, months) == expected

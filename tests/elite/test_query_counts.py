@@ -52,11 +52,23 @@ class School:
             starts_on=today - datetime.timedelta(days=30),
         )
         self.running.instructors.add(self.instructor)
-        self.open = make_cohort(course=self.emt, code="EMT-OPEN", capacity=3)
+        self.open = make_cohort(course=self.emt, code="EMT-OPEN", capacity=2)
         self.pending_cohort = make_cohort(course=self.paramedic, code="PARA-OPEN", capacity=200)
         self.sessions = []
         self.grow(people=3, cohorts=1, sessions=2)
         self.status_enrollment = Enrollment.objects.filter(cohort=self.open).order_by("pk").first()
+        # A waitlisted student's page also says what is still missing (the eligibility check).
+        self.waiting_enrollment = (
+            Enrollment.objects.filter(cohort=self.open, status=S.WAITLISTED).order_by("pk").first()
+        )
+        self.attendance = self.sessions[0].attendance.first()
+        # A confirmed signup whose details differ from the record: staff decide in the review queue.
+        differing = services.request_seat(
+            cohort=self.pending_cohort,
+            student=student_details(email=self.status_enrollment.student.email, first_name="Someone"),
+            credentials=[credential_details(self.emt_license)],
+        )
+        services.confirm_signup(enrollment=differing)
 
     def sign_up(self, cohort, course_credential) -> Enrollment:
         return services.request_seat(
@@ -102,6 +114,7 @@ class School:
             f"/cohorts/{self.open.pk}/signup/",
             f"/cohorts/{self.open.pk}/calendar.ics",
             f"/my/{token}/",
+            f"/my/{self.waiting_enrollment.token}/",
             f"/my/{token}/withdraw/",
             "/my/",
             "/accounts/login/",
@@ -127,20 +140,41 @@ class School:
             "/admin/enrollment/enrollment/",
             "/admin/enrollment/enrollment/review/",
             f"/admin/enrollment/enrollment/{enrollment.pk}/change/",
+            "/admin/enrollment/enrollment/add/",
             "/admin/enrollment/attendance/",
+            "/admin/enrollment/attendance/add/",
+            f"/admin/enrollment/attendance/{self.attendance.pk}/change/",
+            f"/admin/enrollment/attendance/{self.attendance.pk}/correct/",
             "/admin/enrollment/auditevent/",
+            "/admin/enrollment/outgoingemail/",
         ]
+        signed_up = [f"/cohorts/{self.open.pk}/signup/sent/"]
         return (
             [("anonymous", url) for url in public]
+            + [("signed_up", url) for url in signed_up]
             + [("instructor", url) for url in portal]
             + [("admin", url) for url in admin]
         )
 
 
 def measure(school: School) -> dict[str, int]:
-    clients = {"anonymous": Client(), "instructor": Client(), "admin": Client()}
+    clients = {"anonymous": Client(), "signed_up": Client(), "instructor": Client(), "admin": Client()}
     clients["instructor"].force_login(school.instructor)
     clients["admin"].force_login(school.admin)
+    # Someone who has just signed up, with the page that says so (its outcome travels in a signed cookie).
+    signup = clients["signed_up"].post(
+        f"/cohorts/{school.open.pk}/signup/",
+        {
+            "first_name": "Ana",
+            "last_name": "Lopez",
+            "email": f"ana{Enrollment.objects.count()}@example.com",
+            "phone": "(312) 555-0101",
+            "date_of_birth": "1998-04-02",
+            f"cred_{school.cpr.pk}_number": "BLS-1",
+            f"cred_{school.cpr.pk}_expires": (school.open.ends_on + datetime.timedelta(days=90)).isoformat(),
+        },
+    )
+    assert signup.status_code == 302, signup.content
     counts = {}
     for who, url in school.pages():
         client = clients[who]

@@ -98,6 +98,7 @@ class Command(BaseCommand):
                 phone=f"(312) 555-{i % 10000:04d}",
                 date_of_birth=datetime.date(1960 + i % 45, 1 + i % 12, 1 + i % 28),
                 created_at=now,
+                email_confirmed_at=now,
             )
             for i in range(n)
         ]
@@ -180,6 +181,7 @@ class Command(BaseCommand):
                         cohort=cohort,
                         status=status,
                         created_at=at,
+                        confirmed_at=at,
                         status_changed_at=at,
                         waitlisted_at=at if status in {S.WAITLISTED, S.LAPSED} else None,
                         offer_expires_at=now + datetime.timedelta(hours=24) if status == S.OFFERED else None,

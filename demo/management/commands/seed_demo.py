@@ -1,9 +1,10 @@
-"""Load the demo school: four courses, their requirements, cohorts with class sessions, students and enrollments.
+"""Load the demo school: the school's catalogue, then cohorts with class sessions, students and enrollments.
 
-`python manage.py seed_demo` builds the demo once; running it again only refreshes the course texts, requirements,
-groups and the demo users' passwords. `--reset` deletes the demo cohorts, students and enrollments and builds them
-again around today's date. Every enrollment is made through enrollment.services, as a student or staff member
-would make it, so the audit trail and the seat counts are the real thing.
+`python manage.py seed_demo` first loads the real catalogue (`manage.py load_catalogue`: the four courses, their
+credential types and requirements, from courses/catalogue.py), then builds the demo once; running it again only
+refreshes the catalogue, the groups and the demo users' passwords. `--reset` deletes the demo cohorts, students and
+enrollments and builds them again around today's date. Every enrollment is made through enrollment.services, as a
+student or staff member would make it, so the audit trail and the seat counts are the real thing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Count
@@ -27,19 +29,17 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import (
-    ClassSession,
-    Cohort,
-    CohortStatus,
-    Course,
-    CourseDate,
-    CredentialType,
-    Level,
-    Requirement,
-    SessionKind,
-)
+from courses.models import ClassSession, Cohort, CohortStatus, Course, SessionKind
 from enrollment import services
-from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Enrollment, EnrollmentStatus, Student
+from enrollment.models import (
+    Attendance,
+    AttendanceStatus,
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    Student,
+    with_seat_counts,
+)
 from enrollment.services import CredentialDetails, StudentDetails
 
 DEFAULT_PASSWORD = "elite-demo-2026"
@@ -51,180 +51,7 @@ NO_MAIL = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"
 Kind = SessionKind
 
 
-# --- the courses ----------------------------------------------------------------------------------------------------
-
-COURSES: list[dict] = [
-    {
-        "slug": "emr",
-        "level": Level.EMR,
-        "title": "Emergency Medical Responder (EMR)",
-        "summary": (
-            "About 60 hours of CPR, first aid and scene skills for the person who gets there first, often a "
-            "firefighter or police officer. No prerequisite, and not required before EMT."
-        ),
-        "description": (
-            "An Emergency Medical Responder is often the first trained person at a car crash, a collapse, a bad "
-            "fall or a birth, minutes before the ambulance arrives. This course teaches you to make the scene "
-            "safe, work out what is wrong and keep the patient alive with very little equipment: your hands, a "
-            "pocket mask, an AED and a bleeding-control kit.\n\n"
-            "Over about 60 hours of lectures and skills labs you practise adult, child and infant CPR, rescue "
-            "breathing, bleeding control and shock care, and the first steps for heart attacks, strokes, "
-            "seizures, injuries and emergency childbirth. The course ends with a written exam and a hands-on "
-            "skills exam.\n\n"
-            "The role used to be called First Responder, and before that Medical Response Technician. EMR is not "
-            "a step you must take before EMT: if you already know you want to work on an ambulance, start with "
-            "the EMT course. EMR suits people who need these skills for their job, and people who cannot commit "
-            "to the EMT course yet but want to start helping now."
-        ),
-        "scope": (
-            "Basic life support with minimal equipment until an ambulance crew takes over: scene safety, patient "
-            "assessment, CPR and AED use, rescue breathing, bleeding control, splinting and emergency childbirth. "
-            "EMRs do not transport patients and do not give medications; both are taught in the EMT course."
-        ),
-        "audience": (
-            "Firefighters, police officers, security staff, lifeguards, coaches and workplace responders, and "
-            "anyone who wants to start in EMS without the time an EMT course takes. Open from age 16."
-        ),
-        "nominal_hours": Decimal("60.0"),
-        # Sixteen, not eighteen: EMR is taken by fire and police cadets and high-school programs. The course
-        # asks for no credential at all, since it teaches CPR itself.
-        "min_age": 16,
-        "age_checked_on": CourseDate.START,
-        "tuition": Decimal("695.00"),
-        "attendance_threshold": 90,
-        "display_order": 10,
-        "is_published": True,
-    },
-    {
-        "slug": "emt",
-        "level": Level.EMT,
-        "title": "Emergency Medical Technician (EMT)",
-        "summary": (
-            "The 120-hour course for ambulance work: patient assessment and stabilisation, CPR and defibrillation, "
-            "bleeding control, emergency medications and transport. The step to Advanced EMT and Paramedic."
-        ),
-        "description": (
-            "EMTs are the backbone of ambulance service: every ambulance needs at least one on board. With about "
-            "twice the training of an EMR, an EMT does everything an EMR does and more, including giving a set "
-            "of emergency medications and getting the patient safely from the scene to the hospital.\n\n"
-            "The course runs about 120 hours. You learn to assess a patient quickly, keep breathing and "
-            "circulation going with airway care, CPR and defibrillation, control external bleeding, protect "
-            "injuries from getting worse, and look after the patient during transport, following local medical "
-            "protocols and national guidelines. Lectures alternate with skills labs, and you observe in an "
-            "emergency department and on an ambulance before the final written and skills exams.\n\n"
-            "You do not need an EMR certificate to start. You do need a CPR/BLS card that stays valid until the "
-            "last day of the course, and you must be 18 on the first day. EMT is also the required first step "
-            "toward Advanced EMT and Paramedic, and working on an ambulance as an EMT is the best preparation "
-            "for both."
-        ),
-        "scope": (
-            "Assess, treat and transport sick and injured patients at the basic life support level: airway care "
-            "and oxygen, CPR and defibrillation, bleeding control and shock care, splinting and spinal motion "
-            "restriction, emergency childbirth, and the emergency medications an EMT may give under medical "
-            "direction."
-        ),
-        "audience": (
-            "People who want to work on an ambulance, in an emergency department or in fire-service EMS, and "
-            "anyone planning to become an Advanced EMT or Paramedic."
-        ),
-        "nominal_hours": Decimal("120.0"),
-        "min_age": 18,
-        "age_checked_on": CourseDate.START,
-        "tuition": Decimal("1495.00"),
-        "attendance_threshold": 90,
-        "display_order": 20,
-        "is_published": True,
-    },
-    {
-        "slug": "aemt",
-        "level": Level.AEMT,
-        "title": "Advanced EMT (AEMT)",
-        "summary": (
-            "Adds IV and intraosseous access, more medications and advanced airway devices to your EMT skills, "
-            "in about 180 hours. For EMTs with a current license."
-        ),
-        "description": (
-            "The Advanced EMT course builds on what you already do as an EMT. Over about 180 hours you learn to "
-            "start IV and intraosseous lines and give fluids, to give a wider set of emergency medications and "
-            "to place supraglottic airway devices, along with the deeper assessment and pathophysiology those "
-            "skills call for.\n\n"
-            "Classroom work is paired with skills labs and with clinical shifts in an emergency department and "
-            "on an ambulance. The course ends with written and skills exams.\n\n"
-            "You need an EMT license that is still current on the first day of class. Staff check it before your "
-            "seat is confirmed, so your enrollment shows as pending review until then. You also need a CPR/BLS "
-            "card valid through the last class."
-        ),
-        "scope": (
-            "Everything an EMT does, plus IV and intraosseous access, fluid therapy, supraglottic airways and a "
-            "limited set of additional medications, under medical direction."
-        ),
-        "audience": (
-            "Licensed EMTs who want a bigger role on the ambulance, and EMTs on the way to Paramedic who want "
-            "advanced skills sooner."
-        ),
-        "nominal_hours": Decimal("180.0"),
-        "min_age": 18,
-        "age_checked_on": CourseDate.START,
-        "tuition": Decimal("2250.00"),
-        "attendance_threshold": 90,
-        "display_order": 30,
-        "is_published": True,
-    },
-    {
-        "slug": "paramedic",
-        "level": Level.PARAMEDIC,
-        "title": "Paramedic",
-        "summary": (
-            "The highest level of care outside the hospital: about 1,160 hours of classes, labs, hospital "
-            "clinical rotations and an ambulance field internship. Requires a current EMT license."
-        ),
-        "description": (
-            "Paramedics provide advanced life support. They read cardiac rhythms and 12-lead ECGs, manage "
-            "difficult airways, give a broad range of medications and make the treatment decisions for the "
-            "sickest patients in the field.\n\n"
-            "This full-time program runs about 1,160 hours over roughly seven months. It moves from anatomy, "
-            "physiology and pharmacology through cardiology, medical and trauma emergencies, obstetrics and "
-            "pediatrics, and includes hospital clinical rotations and a field internship on an advanced life "
-            "support ambulance. It ends with comprehensive written and skills exams.\n\n"
-            "You must be an EMT first: your EMT license has to be current on the first day, and staff verify it "
-            "before your seat is confirmed. You also need a CPR/BLS card valid through the end of the program. "
-            "Time spent working on an ambulance as an EMT is the best preparation, and we strongly recommend it."
-        ),
-        "scope": (
-            "Advanced life support: advanced assessment, cardiac monitoring and 12-lead ECG interpretation, "
-            "manual defibrillation, cardioversion and pacing, advanced airway management including intubation, "
-            "IV and intraosseous therapy, and a broad range of medications, under medical direction."
-        ),
-        "audience": (
-            "EMTs, ideally with ambulance experience, who can commit to a full-time program and want to lead "
-            "patient care on scene."
-        ),
-        "nominal_hours": Decimal("1160.0"),
-        "min_age": 18,
-        "age_checked_on": CourseDate.START,
-        "tuition": Decimal("10950.00"),
-        "attendance_threshold": 95,
-        "display_order": 40,
-        "is_published": True,
-    },
-]
-
-# code: (name, slug of the granting course or None, validity in months)
-CREDENTIAL_TYPES: dict[str, tuple[str, str | None, int]] = {
-    "EMR": ("EMR license", "emr", 48),
-    "EMT": ("EMT license", "emt", 48),
-    "AEMT": ("AEMT license", "aemt", 48),
-    "PARAMEDIC": ("Paramedic license", "paramedic", 48),
-    "CPR_BLS": ("CPR/BLS card", None, 24),
-}
-
-# course slug: [(credential code, valid through, needs staff verification)]
-REQUIREMENTS: dict[str, list[tuple[str, str, bool]]] = {
-    "emr": [],
-    "emt": [("CPR_BLS", CourseDate.END, False)],
-    "aemt": [("EMT", CourseDate.START, True), ("CPR_BLS", CourseDate.END, False)],
-    "paramedic": [("EMT", CourseDate.START, True), ("CPR_BLS", CourseDate.END, False)],
-}
+# --- what the courses cover (their texts and rules are the catalogue's: courses/catalogue.py) --------------------
 
 # What each course covers, in order; the sessions of a cohort walk through it. A number repeats a module so it gets
 # that many shares of the hours. The last sessions of every cohort are the exams (EXAMS below).
@@ -576,7 +403,9 @@ class Command(BaseCommand):
         # The demo students have made-up addresses: whatever EMAIL_BACKEND says, the enrollment e-mails the services
         # queue for after the commit go nowhere.
         with override_settings(MAILERS=NO_MAIL), transaction.atomic():
-            courses = self.load_catalogue()
+            # The school's real catalogue first: the demo's cohorts are of its courses.
+            call_command("load_catalogue", verbosity=0)
+            courses = Course.objects.in_bulk({plan.course for plan in PLANS}, field_name="slug")
             users = self.load_users(password)
             if reset:
                 self.delete_demo(courses)
@@ -587,34 +416,7 @@ class Command(BaseCommand):
                 built = True
         self.report(courses, password, built=built, seconds=time.monotonic() - began)
 
-    # Catalogue and users are refreshed on every run; update_or_create keeps them single.
-
-    def load_catalogue(self) -> dict[str, Course]:
-        courses = {}
-        for values in COURSES:
-            values = dict(values)
-            slug = values.pop("slug")
-            courses[slug], _ = Course.objects.update_or_create(slug=slug, defaults=values)
-        types = {}
-        for code, (name, granted_by, months) in CREDENTIAL_TYPES.items():
-            types[code], _ = CredentialType.objects.update_or_create(
-                code=code,
-                defaults={
-                    "name": name,
-                    "granted_by": courses[granted_by] if granted_by else None,
-                    "validity_months": months,
-                },
-            )
-        for slug, rules in REQUIREMENTS.items():
-            course = courses[slug]
-            course.requirements.exclude(credential_type__code__in=[code for code, _, _ in rules]).delete()
-            for code, valid_through, needs_verification in rules:
-                Requirement.objects.update_or_create(
-                    course=course,
-                    credential_type=types[code],
-                    defaults={"valid_through": valid_through, "needs_verification": needs_verification},
-                )
-        return courses
+    # Users are refreshed on every run; get_or_create keeps them single.
 
     def load_users(self, password: str) -> dict[str, AbstractUser]:
         staff_group, _ = Group.objects.get_or_create(name="Staff")
@@ -676,7 +478,7 @@ class Command(BaseCommand):
                     "demo logins were refreshed. Run with --reset to rebuild them around today's date."
                 )
             )
-        cohorts = list(Cohort.objects.filter(course__in=courses.values()).with_seat_counts().select_related("course"))
+        cohorts = list(with_seat_counts(Cohort.objects.filter(course__in=courses.values())).select_related("course"))
         students = Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN).count()
         write(f"Courses: {len(courses)}   Cohorts: {len(cohorts)}   Students: {students}")
         for cohort in cohorts:
@@ -783,6 +585,8 @@ class DemoSchool:
             credentials=self.credentials_for(cohort),
             # The running cohort's window closed before it started: its students are added as staff would add them.
             enforce_window=cohort.is_taking_signups(),
+            # Demo students opened their e-mailed links long ago (a fresh signup on the site is the one to confirm).
+            confirmed=True,
         )
 
     def credentials_for(self, cohort: Cohort) -> list[CredentialDetails]:

@@ -1,4 +1,7 @@
-"""Admin pagination for the big tables (enrollments, attendance, audit events, students)."""
+"""Admin pagination for the big tables (enrollments, attendance, audit events, students).
+
+In courses, the lowest app, so that every app's admin may use it (apps never import the project package, elite).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.core import checks
+
+from elite.checks import check_secret_key
+
+
+class EliteConfig(AppConfig):
+    """The project itself: installed so that it registers its own configuration checks, which no app should know."""
+
+    name = "elite"
+    verbose_name = "Elite EMS Academy"
+
+    def ready(self) -> None:
+        # A deploy check: commands that never sign anything (makemigrations, migrate) run without a key; serving
+        # refuses to start without one (elite/wsgi.py, manage.py runserver).
+        checks.register(check_secret_key, checks.Tags.security, deploy=True)

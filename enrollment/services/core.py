@@ -1,0 +1,167 @@
+"""What every workflow shares: the one domain error and its codes, the locks, the audit row and the transition step.
+
+Locks are always taken in the same order, cohort first, then the enrollment (two cohorts: the lower pk first), so two
+changes that meet queue instead of deadlocking. On PostgreSQL the cohort row is locked with `select_for_update`; on
+SQLite the IMMEDIATE transactions serialise writers the same way.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from courses.models import Cohort, Course
+from enrollment.models import NEW, TRANSITIONS, AuditEvent, Enrollment, EnrollmentStatus
+
+S = EnrollmentStatus
+
+# Every code an EnrollmentError may carry, listed once, with what it means. Views and tests branch on the code;
+# people read the error's message, which says what to do next.
+ERROR_CODES: dict[str, str] = {
+    # signing up
+    "not_open": "The cohort is not taking signups (status or enrollment window).",
+    "already_enrolled": "The person already has a live enrollment in the cohort.",
+    "too_young": "The person is below the course's minimum age on the day it is checked.",
+    "missing_requirement": "A credential the course requires is missing, expired, rejected or not valid long enough.",
+    "nothing_to_resolve": "Staff asked to resolve differing details that do not differ.",
+    # transitions and offers
+    "invalid_transition": "The action is not allowed from the enrollment's current status.",
+    "offer_expired": "The offer's deadline has passed.",
+    "same_cohort": "A move to the cohort the enrollment is already in.",
+    "reason_required": "The action needs a reason and none was given.",
+    # cohorts
+    "capacity_below_seats": "A capacity below the seats already held.",
+    # credentials
+    "already_verified": "The credential is already verified.",
+    "already_rejected": "The credential is already rejected.",
+    "credential_expired": "The credential has expired and cannot be verified.",
+    "not_required": "The course does not ask for this credential.",
+    # attendance
+    "session_not_started": "Attendance for a session that has not started.",
+    "not_seated": "Attendance for someone who is not on the cohort's roster.",
+    "duplicate_entry": "The same student twice in one attendance sheet.",
+    "invalid_status": "An attendance status that does not exist.",
+    "minutes_out_of_range": "Minutes below 0 or above the session's length.",
+}
+
+
+class EnrollmentError(Exception):
+    """A domain rule refused the change. `code` (one of ERROR_CODES) is for code and tests; `message` is a sentence
+    for people that says what to do next."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"Unknown EnrollmentError code {code!r}: add it to ERROR_CODES with its meaning.")
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def day_text(day: datetime.date) -> str:
+    return date_format(day, "F j, Y")
+
+
+def lock_cohort(cohort_id: int, *, course: Course | None = None) -> Cohort:
+    """Lock a cohort's row for the rest of the transaction. `course`, when the caller has it, saves the join."""
+    if course is None:
+        return Cohort.objects.select_for_update().select_related("course").get(pk=cohort_id)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
+    if cohort.course_id == course.pk:
+        cohort.course = course
+    return cohort
+
+
+def lock_cohorts(*cohort_ids: int) -> dict[int, Cohort]:
+    """Lock several cohorts, the lower pk first: two changes in opposite directions queue instead of deadlocking."""
+    return {pk: lock_cohort(pk) for pk in sorted(set(cohort_ids))}
+
+
+def lock_enrollment(enrollment_id: int) -> tuple[Cohort, Enrollment]:
+    """Lock the enrollment's cohort first (always the same order: cohort, then enrollment), then re-read the row."""
+    cohort_id = Enrollment.objects.values_list("cohort_id", flat=True).get(pk=enrollment_id)
+    cohort = lock_cohort(cohort_id)
+    enrollment = Enrollment.objects.select_for_update().select_related("student").get(pk=enrollment_id)
+    enrollment.cohort = cohort
+    return cohort, enrollment
+
+
+def audit(
+    *,
+    action: str,
+    enrollment: Enrollment | None,
+    actor: AbstractBaseUser | None,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Write one row of the audit trail, in the caller's transaction."""
+    return AuditEvent.objects.create(
+        action=action,
+        enrollment=enrollment,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def refuse_action(enrollment: Enrollment, action: str) -> None:
+    """Raise invalid_transition unless the TRANSITIONS table allows `action` from the enrollment's status."""
+    transition = TRANSITIONS[action]
+    if not transition.allows(enrollment.status):
+        state = enrollment.get_status_display().lower() if enrollment.status != NEW else "not yet made"
+        raise EnrollmentError(
+            f"An enrollment that is {state} cannot be {transition.verb}.",
+            code="invalid_transition",
+        )
+
+
+def record_transition(
+    enrollment: Enrollment,
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    data: dict | None = None,
+    now: datetime.datetime | None = None,
+) -> Enrollment:
+    """Apply one action of the TRANSITIONS table to a locked enrollment and write its audit row.
+
+    An enrollment not yet saved (status NEW) is created in the action's status. This is the bare step: leaving a
+    seat also settles the waitlist, which services.transitions.transition() adds on top.
+    """
+    refuse_action(enrollment, action)
+    transition = TRANSITIONS[action]
+    now = now or timezone.now()
+    from_status = enrollment.status
+    enrollment.status = transition.target
+    enrollment.status_changed_at = now
+    if transition.target != S.OFFERED:
+        enrollment.offer_expires_at = None
+    if reason:
+        enrollment.reason = reason
+    if from_status == NEW:
+        enrollment.created_at = now
+        if transition.target == S.WAITLISTED:
+            enrollment.waitlisted_at = now
+        enrollment.save(force_insert=True)
+    else:
+        enrollment.save(update_fields=["status", "status_changed_at", "offer_expires_at", "reason"])
+    audit(
+        action=transition.audit,
+        enrollment=enrollment,
+        actor=actor,
+        from_status=from_status,
+        to_status=transition.target,
+        reason=reason,
+        data=data,
+    )
+    return enrollment

@@ -1,0 +1,195 @@
+"""Eligibility, decided once: may this person hold a seat in this cohort, and what is missing or awaiting staff?
+
+Every step that grants or keeps a seat asks `check_eligibility`: a signup (with what the person typed), staff adding
+someone, accepting an offer, staff approving a pending seat and moving a student to another cohort (with what is on
+file). Credential validity itself is `Credential.is_valid_on` (not rejected, not expired on the day).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Cohort, CourseDate, CredentialType, Requirement
+from enrollment.models import Credential, CredentialStatus, Enrollment, Student
+from enrollment.services.core import EnrollmentError, day_text
+
+
+@dataclass(frozen=True)
+class StudentDetails:
+    first_name: str
+    last_name: str
+    email: str
+    date_of_birth: datetime.date
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CredentialDetails:
+    credential_type: CredentialType
+    number: str
+    expires_on: datetime.date | None
+    issued_on: datetime.date | None = None
+    evidence: UploadedFile | None = field(default=None, compare=False)
+
+    def as_unsaved(self, student: Student | None = None) -> Credential:
+        """The typed credential as an unsaved, unverified Credential, so the check weighs it like one on file."""
+        return Credential(
+            student=student,
+            credential_type=self.credential_type,
+            number=self.number,
+            issued_on=self.issued_on,
+            expires_on=self.expires_on,
+            status=CredentialStatus.UNVERIFIED,
+        )
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Something that stops the seat, with a sentence that says what to do about it."""
+
+    code: str  # an EnrollmentError code: too_young or missing_requirement
+    message: str
+    credential_type: CredentialType | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The answer for one person and one cohort.
+
+    `shortfalls` stop the seat. `awaiting` are requirements met only by credentials staff have not verified yet:
+    the seat is held pending review. `meeting` maps each requirement met or awaiting to the credential that meets it
+    (the one staff verify when they approve).
+    """
+
+    shortfalls: tuple[Shortfall, ...]
+    awaiting: tuple[Requirement, ...]
+    meeting: dict[int, Credential]
+
+    @property
+    def ok(self) -> bool:
+        return not self.shortfalls
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.awaiting)
+
+    @property
+    def awaiting_names(self) -> list[str]:
+        return [r.credential_type.name for r in self.awaiting]
+
+    def refusal(self) -> EnrollmentError | None:
+        """The first shortfall as the error a service raises (people are told one thing to fix at a time)."""
+        if not self.shortfalls:
+            return None
+        first = self.shortfalls[0]
+        return EnrollmentError(first.message, code=first.code)
+
+    def raise_for_shortfall(self) -> None:
+        if (error := self.refusal()) is not None:
+            raise error
+
+
+def requirements_of(cohort: Cohort) -> list[Requirement]:
+    """The cohort's course's requirements with their credential types, in a stable order; a prefetch is reused."""
+    cache = getattr(cohort.course, "_prefetched_objects_cache", {})
+    if "requirements" in cache:
+        return sorted(cache["requirements"], key=lambda r: r.pk)
+    return list(cohort.course.requirements.select_related("credential_type").order_by("pk"))
+
+
+def _when(requirement: Requirement, cohort: Cohort) -> str:
+    day = day_text(requirement.date_for(cohort))
+    if requirement.valid_through == CourseDate.START:
+        return _("the course starts (%(day)s)") % {"day": day}
+    return _("the course ends (%(day)s)") % {"day": day}
+
+
+def _credential_shortfall(cohort: Cohort, requirement: Requirement, candidates: list[Credential]) -> Shortfall:
+    """Why none of `candidates` meets the requirement, and what to do, in the student's words."""
+    ctype = requirement.credential_type
+    course = cohort.course
+    latest = max(candidates, key=lambda c: (c.expires_on or datetime.date.max, c.pk or 0), default=None)
+    words = {"course": course.title, "name": ctype.name, "when": _when(requirement, cohort)}
+    if latest is None:
+        message = _(
+            "%(course)s requires a current %(name)s, valid until %(when)s. "
+            "Add your %(name)s: its number and expiration date."
+        )
+    elif latest.status == CredentialStatus.REJECTED:
+        message = _(
+            "Our staff could not accept the %(name)s we have on file. %(course)s requires a current %(name)s, "
+            "valid until %(when)s: add a current one, with a scan or photo."
+        )
+    else:
+        words["expires"] = day_text(latest.expires_on)
+        message = _(
+            "%(course)s requires a %(name)s that is valid until %(when)s. The one you gave us expires on "
+            "%(expires)s: renew it, then add the new card with its expiration date."
+        )
+    return Shortfall(code="missing_requirement", message=message % words, credential_type=ctype)
+
+
+def check_eligibility(
+    cohort: Cohort,
+    *,
+    date_of_birth: datetime.date,
+    credentials: Iterable[Credential],
+    requirements: Sequence[Requirement] | None = None,
+    today: datetime.date | None = None,
+) -> Eligibility:
+    """May a person born on `date_of_birth`, holding `credentials`, hold a seat in `cohort`?
+
+    `credentials` are the person's credentials on file plus, at signup, the ones just typed (unsaved, unverified).
+    A credential counts when it is valid on the cohort's day the requirement names (its start or its end) and is
+    current today (an offer taken up after the course began needs a card that has not run out since). Age is
+    checked on the day the course names. No query is made when `requirements` is given and `cohort.course` is loaded.
+    """
+    course = cohort.course
+    shortfalls: list[Shortfall] = []
+    awaiting: list[Requirement] = []
+    meeting: dict[int, Credential] = {}
+
+    age_day = cohort.date_for(course.age_checked_on)
+    age = Student(date_of_birth=date_of_birth).age_on(age_day)
+    if age < course.min_age:
+        shortfalls.append(
+            Shortfall(
+                code="too_young",
+                message=_(
+                    "%(course)s is open to people aged %(min_age)s or older on %(day)s. With the date of birth "
+                    "given you would be %(age)s then."
+                )
+                % {"course": course.title, "min_age": course.min_age, "day": day_text(age_day), "age": age},
+            )
+        )
+
+    held = list(credentials)
+    for requirement in requirements if requirements is not None else requirements_of(cohort):
+        day = max(requirement.date_for(cohort), today or timezone.localdate())
+        candidates = [c for c in held if c.credential_type_id == requirement.credential_type_id]
+        valid = sorted(
+            (c for c in candidates if c.is_valid_on(day)),
+            # Verified first, then the one valid longest: the credential staff would check.
+            key=lambda c: (c.status != CredentialStatus.VERIFIED, -(c.expires_on or datetime.date.max).toordinal()),
+        )
+        if not valid:
+            shortfalls.append(_credential_shortfall(cohort, requirement, candidates))
+            continue
+        meeting[requirement.pk] = valid[0]
+        if requirement.needs_verification and valid[0].status != CredentialStatus.VERIFIED:
+            awaiting.append(requirement)
+    return Eligibility(shortfalls=tuple(shortfalls), awaiting=tuple(awaiting), meeting=meeting)
+
+
+def eligibility_on_file(cohort: Cohort, student: Student, *, enrollment: Enrollment | None = None) -> Eligibility:
+    """check_eligibility with what is on file for the student (accepting an offer, approval, a move, the status
+    page): the credentials that count (not typed by another signup still unconfirmed), with `enrollment`'s own.
+    Two queries: the requirements and the student's credentials."""
+    credentials = list(student.credentials.on_file(enrollment=enrollment).select_related("credential_type"))
+    return check_eligibility(cohort, date_of_birth=student.date_of_birth, credentials=credentials)

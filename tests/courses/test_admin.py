@@ -1,0 +1,295 @@
+"""The cohort admin: its changelist (seat board, order, month filter, search, query counts), its change page (sessions
+and their hours, enrollments read-only, instructor autocomplete), capacity changes (refused below the seats held,
+audited, offering new seats to the waitlist) and the offer-next-seats action."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import ClassSession, Cohort, Course, Level
+from enrollment import services
+from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus
+from tests.factories import details_of, make_cohort, make_course, make_session, make_student
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("groups_from_migration")]
+
+S = EnrollmentStatus
+COHORTS = reverse("admin:courses_cohort_changelist")
+
+
+# --- the changelist: a seat board ---------------------------------------------------------------------------------
+
+
+def test_cohort_changelist_shows_counts_by_status_and_a_fill_bar(staff_client):
+    cohort = make_cohort(capacity=4, code="EMT-BOARD")
+    now = timezone.now()
+    for status, expires in [
+        (S.ENROLLED, None),
+        (S.PENDING_REVIEW, None),
+        (S.OFFERED, now + datetime.timedelta(hours=1)),
+        (S.OFFERED, now - datetime.timedelta(hours=1)),  # expired: no seat
+        (S.WAITLISTED, None),
+    ]:
+        Enrollment.objects.create(student=make_student(), cohort=cohort, status=status, offer_expires_at=expires)
+
+    response = staff_client.get(COHORTS)
+
+    [row] = response.context["cl"].result_list
+    assert (row.seats_taken, row.seated, row.pending, row.offered, row.waitlisted) == (3, 1, 1, 1, 1)
+    for field, value in [("seats_taken", 3), ("seated", 1), ("pending", 1), ("offered", 1), ("waitlisted", 1)]:
+        assert f'<td class="field-{field}">{value}</td>' in response.text
+    assert 'class="fill-bar fill-70" role="img" aria-label="3 of 4 seats taken"' in response.text
+    assert "css/back_office.css" in response.text
+    fill_cell = response.text.split('class="field-fill"')[1].split("</td>")[0]
+    assert "style=" not in fill_cell
+
+
+def test_cohort_changelist_is_ordered_by_start_and_filters_by_start_month(staff_client):
+    course = make_course()
+    march = make_cohort(course, code="C-MAR", starts_on=datetime.date(2031, 3, 10), ends_on=datetime.date(2031, 6, 1))
+    january = make_cohort(course, code="C-JAN", starts_on=datetime.date(2031, 1, 5), ends_on=datetime.date(2031, 4, 1))
+    late_march = make_cohort(
+        course, code="C-MAR2", starts_on=datetime.date(2031, 3, 31), ends_on=datetime.date(2031, 6, 1)
+    )
+
+    everything = staff_client.get(COHORTS)
+    assert [c.code for c in everything.context["cl"].result_list] == ["C-JAN", "C-MAR", "C-MAR2"]
+    assert "March 2031" in everything.text and "January 2031" in everything.text
+
+    in_march = staff_client.get(COHORTS, {"starts": "2031-03"})
+    assert [c.pk for c in in_march.context["cl"].result_list] == [march.pk, late_march.pk]
+    assert staff_client.get(COHORTS, {"starts": "nonsense"}).status_code in {200, 302}
+    assert january.pk not in [c.pk for c in in_march.context["cl"].result_list]
+
+
+def test_cohort_changelist_searches_code_and_location(staff_client):
+    make_cohort(code="EMT-WEST", location="West Loop campus")
+    make_cohort(code="EMT-SOUTH", location="Hyde Park annex")
+
+    by_code = staff_client.get(COHORTS, {"q": "west"})
+    by_location = staff_client.get(COHORTS, {"q": "hyde"})
+
+    assert [c.code for c in by_code.context["cl"].result_list] == ["EMT-WEST"]
+    assert [c.code for c in by_location.context["cl"].result_list] == ["EMT-SOUTH"]
+
+
+def fill_cohorts(course: Course, first: int, last: int) -> None:
+    """Cohorts of capacity 1 with one seat taken and one person waiting, each signed up through the service."""
+    for n in range(first, last):
+        cohort = make_cohort(course, code=f"EMR-{n:03d}", capacity=1)
+        for who in ("a", "b"):
+            student = make_student(email=f"{who}{n}@example.com")
+            services.request_seat(cohort=cohort, student=details_of(student))
+
+
+def test_cohort_changelist_query_count_does_not_grow_with_cohorts(superuser_client, superuser, admin_url):
+    course = make_course(slug="emr", title="EMR", level=Level.EMR)
+    url = admin_url(Cohort, "changelist")
+
+    fill_cohorts(course, 0, 3)
+    superuser_client.get(url)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as few:
+        response = superuser_client.get(url)
+    assert response.context["cl"].result_count == 3
+
+    fill_cohorts(course, 3, 30)
+    with CaptureQueriesContext(connection) as many:
+        response = superuser_client.get(url)
+    assert response.context["cl"].result_count == 30
+
+    assert len(many) == len(few), "\n".join(q["sql"] for q in many.captured_queries)
+    cohorts = response.context["cl"].result_list
+    assert {(c.seats_taken, c.waitlisted) for c in cohorts} == {(1, 1)}
+    assert '<td class="field-seats_taken">1</td>' in response.text
+
+
+def test_cohort_changelist_runs_the_same_queries_with_10_and_200_rows(staff_client, bulk_school):
+    # 10 then 200 cohorts of 4 enrollments.
+    bulk_school(cohorts=10, per_cohort=4)
+    staff_client.get(COHORTS)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as ten:
+        response = staff_client.get(COHORTS)
+    assert response.context["cl"].result_count == 10
+
+    bulk_school(cohorts=190, per_cohort=4)
+    with CaptureQueriesContext(connection) as two_hundred:
+        response = staff_client.get(COHORTS)
+    assert response.context["cl"].result_count == 200
+
+    assert len(two_hundred) == len(ten), "\n".join(q["sql"] for q in two_hundred.captured_queries)
+
+
+# --- the change page ----------------------------------------------------------------------------------------------
+
+
+def test_cohort_page_shows_sessions_with_hours(superuser_client, school, admin_url):
+    response = superuser_client.get(admin_url(Cohort, "change", school.cohort.pk))
+    sessions = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is ClassSession)
+    # The inline also renders the blank template row, whose hours cannot be computed yet.
+    assert [form.original for form in sessions if form.original] == list(school.cohort.sessions.all())
+    assert "4.0" in response.text
+    assert "3.5" in response.text
+
+
+def test_cohort_page_warns_when_scheduled_hours_differ_from_the_course(staff_client):
+    cohort = make_cohort(make_course(nominal_hours=12))
+    make_session(cohort, days_from_now=1, hours=4)
+    make_session(cohort, days_from_now=3, hours=4)
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+
+    short = staff_client.get(url).text
+    assert '<span class="hours-mismatch">8.0 h scheduled, 4.0 h short of the course\'s 12 h' in short
+
+    make_session(cohort, days_from_now=5, hours=4)
+    exact = staff_client.get(url).text
+    assert "hours-mismatch" not in exact
+    assert "12.0 h, the course&#x27;s 12 h" in exact
+
+
+def test_cohort_page_lists_enrollments_read_only_with_links(staff_client, sign_up):
+    cohort = make_cohort(capacity=1)
+    seated = sign_up(cohort)
+    waiting = sign_up(cohort)
+
+    response = staff_client.get(reverse("admin:courses_cohort_change", args=[cohort.pk]))
+
+    inline = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Enrollment)
+    assert not (inline.has_add_permission or inline.has_change_permission or inline.has_delete_permission)
+    assert [form.original for form in inline] == [seated, waiting]
+    assert reverse("admin:enrollment_student_change", args=[seated.student_id]) in response.text
+    assert reverse("admin:enrollment_enrollment_change", args=[waiting.pk]) in response.text
+    assert "Waitlisted" in response.text
+    assert 'name="enrollments-0-status"' not in response.text
+
+
+def test_cohort_page_has_instructor_autocomplete(staff_client):
+    response = staff_client.get(reverse("admin:courses_cohort_change", args=[make_cohort().pk]))
+    assert "admin-autocomplete" in response.text
+
+
+# --- capacity, and offering seats to the waitlist -----------------------------------------------------------------
+
+
+def cohort_form_data(cohort: Cohort, **changes) -> dict:
+    data = {
+        "course": cohort.course_id,
+        "code": cohort.code,
+        "status": cohort.status,
+        "starts_on": cohort.starts_on.isoformat(),
+        "ends_on": cohort.ends_on.isoformat(),
+        "schedule": cohort.schedule,
+        "location": cohort.location,
+        "capacity": cohort.capacity,
+        "enrollment_opens_at_0": "",
+        "enrollment_opens_at_1": "",
+        "enrollment_closes_at_0": "",
+        "enrollment_closes_at_1": "",
+        "offer_hours": cohort.offer_hours,
+        "sessions-TOTAL_FORMS": "0",
+        "sessions-INITIAL_FORMS": "0",
+        "sessions-MIN_NUM_FORMS": "0",
+        "sessions-MAX_NUM_FORMS": "1000",
+        # The read-only enrollments inline renders a management form too, which the browser posts back.
+        "enrollments-TOTAL_FORMS": "0",
+        "enrollments-INITIAL_FORMS": "0",
+        "enrollments-MIN_NUM_FORMS": "0",
+        "enrollments-MAX_NUM_FORMS": "1000",
+    }
+    return data | changes
+
+
+def test_lowering_capacity_below_seats_held_is_refused(staff_client, sign_up):
+    cohort = make_cohort(capacity=3, code="EMT-2027-SPR-EVE")
+    for _ in range(3):
+        sign_up(cohort)
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+
+    response = staff_client.post(url, cohort_form_data(cohort, capacity=2))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.as_data()["capacity"]
+    assert [e.code for e in errors] == ["capacity_below_seats"]
+    assert "EMT-2027-SPR-EVE has 3 seats taken, so its capacity cannot be lowered to 2" in response.text
+    cohort.refresh_from_db()
+    assert cohort.capacity == 3
+
+
+def test_lowering_capacity_to_the_seats_held_is_allowed(staff_client, sign_up):
+    cohort = make_cohort(capacity=5)
+    sign_up(cohort)
+    sign_up(cohort)
+
+    response = staff_client.post(
+        reverse("admin:courses_cohort_change", args=[cohort.pk]), cohort_form_data(cohort, capacity=2)
+    )
+
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.capacity == 2
+
+
+def test_raising_capacity_offers_the_new_seats_to_the_waitlist_in_order(back_office, messages_of, sign_up, status_of):
+    cohort = make_cohort(capacity=1)
+    sign_up(cohort)
+    first, second, third = (sign_up(cohort) for _ in range(3))
+
+    response = back_office.post(
+        reverse("admin:courses_cohort_change", args=[cohort.pk]), cohort_form_data(cohort, capacity=3)
+    )
+
+    assert response.status_code == 302
+    assert [status_of(e) for e in (first, second, third)] == [S.OFFERED, S.OFFERED, S.WAITLISTED]
+    assert first.audit_events.get(action="enrollment.offered").actor == back_office.user
+    assert any("2 freed seat(s)" in m for m in messages_of(response))
+
+
+def test_capacity_changes_are_audited(staff_client):
+    cohort = make_cohort(capacity=3, code="EMT-CAP")
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+
+    assert staff_client.post(url, cohort_form_data(cohort, capacity=5)).status_code == 302
+    cohort.refresh_from_db()
+    assert staff_client.post(url, cohort_form_data(cohort, capacity=2)).status_code == 302
+    cohort.refresh_from_db()
+    assert staff_client.post(url, cohort_form_data(cohort, location="Elsewhere")).status_code == 302
+
+    events = AuditEvent.objects.filter(action="cohort.capacity_changed").order_by("pk")
+    assert [(e.data, e.actor, e.enrollment) for e in events] == [
+        ({"cohort": "EMT-CAP", "from": 3, "to": 5}, staff_client.user, None),
+        ({"cohort": "EMT-CAP", "from": 5, "to": 2}, staff_client.user, None),
+    ]
+
+
+def test_refused_capacity_change_is_not_audited(staff_client, sign_up):
+    cohort = make_cohort(capacity=2)
+    sign_up(cohort)
+    sign_up(cohort)
+
+    response = staff_client.post(
+        reverse("admin:courses_cohort_change", args=[cohort.pk]), cohort_form_data(cohort, capacity=1)
+    )
+
+    assert response.status_code == 200
+    assert not AuditEvent.objects.filter(action="cohort.capacity_changed").exists()
+
+
+def test_offer_next_seats_action_on_cohorts(staff_client, messages_of, sign_up, status_of):
+    cohort = make_cohort(capacity=1, code="EMR-2027-SUM-DAY")
+    seated = sign_up(cohort)
+    waiting = sign_up(cohort)
+    # A seat freed outside the services (e.g. a capacity fixed in the database) is offered by the action.
+    Cohort.objects.filter(pk=cohort.pk).update(capacity=2)
+
+    response = staff_client.post(
+        reverse("admin:courses_cohort_changelist"),
+        {"action": "offer_next_seats", "_selected_action": [cohort.pk], "index": "0"},
+    )
+
+    assert response.status_code == 302
+    assert messages_of(response) == [f"EMR-2027-SUM-DAY: 1 offered ({waiting.student})"]
+    assert status_of(waiting) == S.OFFERED
+    assert status_of(seated) == S.ENROLLED
