@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -76,10 +74,9 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                 # The outcome travels to the next page in a signed cookie, never the private link: that goes to the
                 # address only, so whoever typed it must open the e-mail to see anything on file.
                 response = redirect("enrollment:signup_sent", pk=cohort.pk)
-                response.set_signed_cookie(
+                response.set_cookie(
                     RECEIPT_COOKIE,
-                    json.dumps(receipt.as_dict()),
-                    salt=RECEIPT_SALT,
+                    signing.dumps(receipt.as_dict(), salt=RECEIPT_SALT, compress=True),
                     max_age=int(services.confirm_window().total_seconds()),
                     path=reverse("enrollment:signup", args=[cohort.pk]),
                     secure=settings.SESSION_COOKIE_SECURE,
@@ -94,8 +91,8 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _receipt(request: HttpRequest, cohort: Cohort) -> services.SignupReceipt | None:
     try:
-        raw = request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=services.confirm_window())
-        receipt = services.SignupReceipt.from_dict(json.loads(raw))
+        data = signing.loads(request.COOKIES[RECEIPT_COOKIE], salt=RECEIPT_SALT, max_age=services.confirm_window())
+        receipt = services.SignupReceipt.from_dict(data)
     except (KeyError, ValueError, TypeError, signing.BadSignature):
         return None
     return receipt if receipt.cohort_id == cohort.pk else None
