@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import ClassSession, Cohort, Requirement
 from enrollment import notifications, services, throttling
 from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
-from enrollment.models import Enrollment, EnrollmentStatus, Student, with_seat_counts
+from enrollment.models import Enrollment, EnrollmentStatus, with_seat_counts
 
 S = EnrollmentStatus
 NEXT_SESSIONS = 5
@@ -246,19 +246,19 @@ def lost_link(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not throttling.allow(request, scope="lost-link", rate=settings.SIGNUP_RATE_LIMIT):
-            form.add_error(None, "Too many requests have come from your network. Please wait a while and try again.")
+            form.add_error(None, _("Too many requests have come from your network. Please wait a while and try again."))
             status = 429
         elif form.is_valid():
-            student = Student.objects.with_email(form.cleaned_data["email"]).first()
-            if student is not None:
-                # Queued, not sent: the answer takes the same time, and is the same, whether or not the address is
-                # known and whether or not the mail server is up.
-                notifications.notify_student(student, "lost_links")
-            # The same answer whether or not the address is known, so the page cannot be used to find students.
+            # The same work and the same answer whether or not the address is known: the job runner looks the
+            # address up, so the page can be used neither to find students nor to time the difference.
+            notifications.request_lost_links(form.cleaned_data["email"])
             messages.success(
                 request,
-                f"If {form.cleaned_data['email']} has enrollments with us, we have just e-mailed the links to it. "
-                "Check your inbox and spam folder.",
+                _(
+                    "If %(email)s has enrollments with us, we have just e-mailed the links to it. Check your inbox "
+                    "and spam folder."
+                )
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("enrollment:lost_link")
     return render(request, "enrollment/lost_link.html", {"form": form}, status=status)
