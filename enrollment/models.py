@@ -746,3 +746,14 @@ class OutgoingEmail(models.Model):
     @property
     def recipient(self) -> Student:
         return self.student if self.student_id else self.enrollment.student
+
+
+class RateCounter(models.Model):
+    """An attempt counter of one rate-limit window (enrollment.throttling), when there is no Redis."""
+
+    key = models.CharField(max_length=128, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

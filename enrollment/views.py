@@ -54,7 +54,11 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = SignupForm(request.POST, request.FILES, cohort=cohort)
-        if not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT):
+        # Every POST counts toward a high ceiling; only a signup that passes the form's checks spends the person's
+        # budget, so correcting typos never locks anyone out.
+        if not throttling.allow(request, scope="signup-posts", rate=settings.SIGNUP_POST_LIMIT) or (
+            form.is_valid() and not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT)
+        ):
             form.add_error(
                 None,
                 _(
@@ -245,7 +249,9 @@ def lost_link(request: HttpRequest) -> HttpResponse:
     form = LostLinkForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not throttling.allow(request, scope="lost-link", rate=settings.SIGNUP_RATE_LIMIT):
+        if not throttling.allow(request, scope="lost-link-posts", rate=settings.SIGNUP_POST_LIMIT) or (
+            form.is_valid() and not throttling.allow(request, scope="lost-link", rate=settings.SIGNUP_RATE_LIMIT)
+        ):
             form.add_error(None, _("Too many requests have come from your network. Please wait a while and try again."))
             status = 429
         elif form.is_valid():
