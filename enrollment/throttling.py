@@ -44,14 +44,14 @@ def parse_rate(text: str) -> tuple[int, int] | None:
     return (count, unit) if count > 0 else None
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or behind N trusted proxies the address the N-th proxy from us saw.
 
     Each proxy appends the address it received the request from to X-Forwarded-For, so the entries a client can
     forge are on the left; only the right-most N are ours. (Also the failed-login lock-out's: AXES_CLIENT_IP_CALLABLE.)
     """
     hops = settings.TRUSTED_PROXIES
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    remote = request.META.get("REMOTE_ADDR") or None
     if hops <= 0:
         return remote
     # django-ipware counts the proxies listed in the header, which leaves out the one that connected to us.
@@ -67,7 +67,7 @@ def client_address(request: HttpRequest) -> str:
 
 def allow(request: HttpRequest, *, scope: str, rate: str) -> bool:
     """Count one attempt of this client in `scope`; False once the rate is exceeded in the current window."""
-    return allow_key(scope=scope, key=client_address(request), rate=rate)
+    return allow_key(scope=scope, key=client_address(request) or "unknown", rate=rate)
 
 
 def allow_key(*, scope: str, key: str, rate: str) -> bool:

@@ -22,7 +22,7 @@ PROXY = "10.0.0.1"
 def form_data(i: int, **overrides) -> dict:
     data = {
         "first_name": "Ana",
-        "last_name": f"Lopez{i}",
+        "last_name": "Lopez",
         "email": f"visitor{i}@example.com",
         "phone": "(312) 555-0101",
         "date_of_birth": "1998-04-02",
