@@ -313,13 +313,30 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
             answer = b""
             while chunk := sock.recv(65536):
                 answer += chunk
-            elapsed = (time.perf_counter() - started) * 1000
             sock.close()
             status = answer[9:12].decode(errors="replace")
+            landed = ""
+            if status == "302":
+                # The full visible step: the page the signup lands on ("check your e-mail"), with the receipt cookie.
+                head = answer.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
+                location = re.search(r"(?im)^Location: (\S+)", head).group(1)
+                receipt = re.search(r"(?im)^Set-Cookie: (signup_receipt=[^;]+)", head).group(1)
+                follow = (
+                    f"GET {location} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nCookie: {receipt}\r\n"
+                    "Connection: close\r\n\r\n"
+                ).encode()
+                sock = socket.create_connection((HOST, PORT), timeout=60)
+                sock.sendall(follow)
+                page = b""
+                while chunk := sock.recv(65536):
+                    page += chunk
+                sock.close()
+                landed = page[9:12].decode(errors="replace")
+            elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
-                if status != "302":
-                    errors.append(status)
+                if status != "302" or landed != "200":
+                    errors.append(f"{status}/{landed}")
         except Exception as error:  # every failure is counted and printed, not raised
             with lock:
                 errors.append(repr(error))

@@ -8,12 +8,15 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
 from courses.templatetags.cohort_seats import fill_bar
@@ -300,6 +303,22 @@ class ClassSessionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:
         # Autocomplete results (attendance) are labelled with str(session), which reads the cohort's code.
         return super().get_queryset(request).select_related("cohort")
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        """A session with attendance is never removed (the database refuses too): say why, and what to do."""
+        session = self.get_object(request, unquote(object_id))
+        if session is not None and session.attendance.exists():
+            self.message_user(
+                request,
+                _(
+                    "%(session)s has attendance on record, so it cannot be removed: its students' hours depend on "
+                    "it. Change its time or topic instead, or correct the attendance."
+                )
+                % {"session": session},
+                messages.ERROR,
+            )
+            return redirect("admin:courses_classsession_change", session.pk)
+        return super().delete_view(request, object_id, extra_context)
 
     @admin.display(description="Hours")
     def hours(self, session: ClassSession) -> Decimal | None:

@@ -143,8 +143,14 @@ else:
 CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-pages"}
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("ELITE_PAGE_CACHE_SECONDS", "1"))
 
-# Signups per client address, e.g. "20/h"; "0" turns the limit off (load tests from one address need that).
+# Signups per client address, e.g. "20/h"; "0" turns the limit off (load tests from one address need that). Only
+# signups that pass the form's checks count; SIGNUP_POST_LIMIT bounds every POST, typos included.
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "20/h")
+SIGNUP_POST_LIMIT = os.environ.get("ELITE_SIGNUP_POST_LIMIT", "120/h")
+# How many proxies in front of the app servers add themselves to X-Forwarded-For and are trusted: 0 trusts no
+# forwarding header (the connection's address is the client's), 1 is one TLS proxy in front.
+TRUSTED_PROXIES = int(os.environ.get("ELITE_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "enrollment.throttling.client_address"
 # A signup holds its seat or waitlist place this long before its e-mail address must be confirmed from the link.
 CONFIRM_MINUTES = int(os.environ.get("ELITE_CONFIRM_MINUTES", "120"))
 # "Send the e-mail again" per address, whoever asks.

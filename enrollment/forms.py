@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.models import Cohort, CredentialType
-from enrollment.models import normalise_email
+from enrollment.models import normalise_email, validate_person_name
 from enrollment.services import CredentialDetails, StudentDetails
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -95,10 +95,16 @@ def evidence_field(label: str) -> forms.FileField:
 
 class SignupForm(forms.Form):
     first_name = forms.CharField(
-        label="First name", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=gettext_lazy("First name"),
+        max_length=80,
+        validators=[validate_person_name],
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label="Last name", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=gettext_lazy("Last name"),
+        max_length=80,
+        validators=[validate_person_name],
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = forms.CharField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +42,24 @@ def normalise_email(raw: str) -> str:
     return text
 
 
+# A period followed by two or more letters (".com", "evil.example"): a web address, not a name ("J.R." and "St. John"
+# pass).
+_DOMAIN_LIKE = re.compile(r"\.[^\W\d_]{2,}")
+_NAME_MARKS = frozenset(" '’-.")
+
+
+def validate_person_name(value: str) -> None:
+    """A person's name as our e-mails greet them: letters of any alphabet, spaces, apostrophes, hyphens and
+    periods; no line breaks, control characters, digits or web addresses (nobody can make the school's e-mails
+    carry their message by typing it as a name)."""
+    if any(not (ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in _NAME_MARKS) for ch in value) or (
+        _DOMAIN_LIKE.search(value)
+    ):
+        raise ValidationError(
+            _("Use only letters, spaces, apostrophes, hyphens and periods in a name."), code="invalid_name"
+        )
+
+
 class StudentQuerySet(models.QuerySet):
     def with_email(self, email: str) -> StudentQuerySet:
         """Students with this address, compared in its normal form; uses the lower(email) unique index."""
@@ -52,8 +71,8 @@ class StudentQuerySet(models.QuerySet):
 
 
 class Student(models.Model):
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80)
+    first_name = models.CharField(max_length=80, validators=[validate_person_name])
+    last_name = models.CharField(max_length=80, validators=[validate_person_name])
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField()
@@ -590,7 +609,8 @@ class Hours:
 
 class Attendance(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
-    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendance")
+    # A session with attendance cannot be removed: the hours on record depend on it (correct it instead).
+    session = models.ForeignKey(ClassSession, on_delete=models.PROTECT, related_name="attendance")
     status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
     minutes = models.PositiveIntegerField(help_text="Minutes attended.")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -746,3 +766,14 @@ class OutgoingEmail(models.Model):
     @property
     def recipient(self) -> Student:
         return self.student if self.student_id else self.enrollment.student
+
+
+class RateCounter(models.Model):
+    """An attempt counter of one rate-limit window (enrollment.throttling), when there is no Redis."""
+
+    key = models.CharField(max_length=128, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

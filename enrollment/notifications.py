@@ -62,6 +62,40 @@ def notify_student(student: Student, kind: str) -> OutgoingEmail:
     return _queue(OutgoingEmail(student=student, kind=kind))
 
 
+# At most this many "your links" e-mails to one person an hour, whoever asks for them.
+LOST_LINKS_PER_HOUR = 3
+
+
+def request_lost_links(email: str) -> None:
+    """The lost-link page: the job runner looks the address up and, when it is on file, e-mails its links."""
+    transaction.on_commit(lambda: _enqueue_task(send_lost_links_to, email))
+
+
+@task
+def send_lost_links_to(email: str) -> str:
+    """The job: queue the "your links" e-mail for whoever has this address, at most LOST_LINKS_PER_HOUR an hour."""
+    from enrollment.models import Student
+
+    student = Student.objects.with_email(email).first()
+    if student is None:
+        return "unknown"
+    recent = student.outgoing_emails.filter(
+        kind="lost_links", created_at__gte=timezone.now() - datetime.timedelta(hours=1)
+    ).count()
+    if recent >= LOST_LINKS_PER_HOUR:
+        return "capped"
+    with transaction.atomic():
+        notify_student(student, "lost_links")
+    return "queued"
+
+
+def _enqueue_task(job, *args) -> None:
+    try:
+        job.enqueue(*args)
+    except Exception:
+        logger.exception("Could not enqueue %s", job.name)
+
+
 def _queue(email: OutgoingEmail) -> OutgoingEmail:
     email.save()
     transaction.on_commit(lambda: _enqueue(email.pk))
@@ -88,11 +122,18 @@ def deliver_email(email_id: int) -> str:
     return deliver(email_id)
 
 
+# The minute job leaves an e-mail this long to its own task (enqueued with it, or deferred to its retry time), so the
+# two do not both try it at once.
+SWEEP_GRACE = datetime.timedelta(seconds=15)
+
+
 @task
-def send_due_emails() -> int:
-    """The minute job: send every pending e-mail whose next attempt is due. Returns how many were tried."""
+def send_due_emails(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
+    """The minute job: send every pending e-mail whose next attempt is overdue (its task lost, or a backend that
+    cannot defer a retry). Returns how many were tried."""
     tried = 0
-    for email_id in list(OutgoingEmail.objects.due().values_list("pk", flat=True)[:500]):
+    overdue = OutgoingEmail.objects.due(timezone.now() - datetime.timedelta(seconds=grace_seconds))
+    for email_id in list(overdue.values_list("pk", flat=True)[:500]):
         deliver(email_id)
         tried += 1
     return tried

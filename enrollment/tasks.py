@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from enrollment import services
+from enrollment import services, throttling
 from enrollment.notifications import send_due_emails
 
-MINUTE_JOBS = ("enrollment.tasks.settle_waitlists", "enrollment.notifications.send_due_emails")
+MINUTE_JOBS = (
+    "enrollment.tasks.settle_waitlists",
+    "enrollment.notifications.send_due_emails",
+    "enrollment.tasks.forget_expired_counters",
+)
 
 
 @task
@@ -16,4 +20,10 @@ def settle_waitlists() -> int:
     return services.expire_offers()
 
 
-__all__ = ["MINUTE_JOBS", "send_due_emails", "settle_waitlists"]
+@task
+def forget_expired_counters() -> int:
+    """Delete the rate-limit counters of windows that are over."""
+    return throttling.forget_expired_counters()
+
+
+__all__ = ["MINUTE_JOBS", "forget_expired_counters", "send_due_emails", "settle_waitlists"]

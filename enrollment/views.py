@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -20,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import ClassSession, Cohort, Requirement
 from enrollment import notifications, services, throttling
 from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
-from enrollment.models import Enrollment, EnrollmentStatus, Student, with_seat_counts
+from enrollment.models import Enrollment, EnrollmentStatus, with_seat_counts
 
 S = EnrollmentStatus
 NEXT_SESSIONS = 5
@@ -56,7 +54,11 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = SignupForm(request.POST, request.FILES, cohort=cohort)
-        if not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT):
+        # Every POST counts toward a high ceiling; only a signup that passes the form's checks spends the person's
+        # budget, so correcting typos never locks anyone out.
+        if not throttling.allow(request, scope="signup-posts", rate=settings.SIGNUP_POST_LIMIT) or (
+            form.is_valid() and not throttling.allow(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT)
+        ):
             form.add_error(
                 None,
                 _(
@@ -76,10 +78,9 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                 # The outcome travels to the next page in a signed cookie, never the private link: that goes to the
                 # address only, so whoever typed it must open the e-mail to see anything on file.
                 response = redirect("enrollment:signup_sent", pk=cohort.pk)
-                response.set_signed_cookie(
+                response.set_cookie(
                     RECEIPT_COOKIE,
-                    json.dumps(receipt.as_dict()),
-                    salt=RECEIPT_SALT,
+                    signing.dumps(receipt.as_dict(), salt=RECEIPT_SALT, compress=True),
                     max_age=int(services.confirm_window().total_seconds()),
                     path=reverse("enrollment:signup", args=[cohort.pk]),
                     secure=settings.SESSION_COOKIE_SECURE,
@@ -94,8 +95,8 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _receipt(request: HttpRequest, cohort: Cohort) -> services.SignupReceipt | None:
     try:
-        raw = request.get_signed_cookie(RECEIPT_COOKIE, salt=RECEIPT_SALT, max_age=services.confirm_window())
-        receipt = services.SignupReceipt.from_dict(json.loads(raw))
+        data = signing.loads(request.COOKIES[RECEIPT_COOKIE], salt=RECEIPT_SALT, max_age=services.confirm_window())
+        receipt = services.SignupReceipt.from_dict(data)
     except (KeyError, ValueError, TypeError, signing.BadSignature):
         return None
     return receipt if receipt.cohort_id == cohort.pk else None
@@ -248,20 +249,22 @@ def lost_link(request: HttpRequest) -> HttpResponse:
     form = LostLinkForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not throttling.allow(request, scope="lost-link", rate=settings.SIGNUP_RATE_LIMIT):
-            form.add_error(None, "Too many requests have come from your network. Please wait a while and try again.")
+        if not throttling.allow(request, scope="lost-link-posts", rate=settings.SIGNUP_POST_LIMIT) or (
+            form.is_valid() and not throttling.allow(request, scope="lost-link", rate=settings.SIGNUP_RATE_LIMIT)
+        ):
+            form.add_error(None, _("Too many requests have come from your network. Please wait a while and try again."))
             status = 429
         elif form.is_valid():
-            student = Student.objects.with_email(form.cleaned_data["email"]).first()
-            if student is not None:
-                # Queued, not sent: the answer takes the same time, and is the same, whether or not the address is
-                # known and whether or not the mail server is up.
-                notifications.notify_student(student, "lost_links")
-            # The same answer whether or not the address is known, so the page cannot be used to find students.
+            # The same work and the same answer whether or not the address is known: the job runner looks the
+            # address up, so the page can be used neither to find students nor to time the difference.
+            notifications.request_lost_links(form.cleaned_data["email"])
             messages.success(
                 request,
-                f"If {form.cleaned_data['email']} has enrollments with us, we have just e-mailed the links to it. "
-                "Check your inbox and spam folder.",
+                _(
+                    "If %(email)s has enrollments with us, we have just e-mailed the links to it. Check your inbox "
+                    "and spam folder."
+                )
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("enrollment:lost_link")
     return render(request, "enrollment/lost_link.html", {"form": form}, status=status)

@@ -431,3 +431,15 @@ def test_rate_limit_counts_are_shared_through_redis_when_configured():
         for _ in range(2)
     ]
     assert answers == [["RedisCache", "True"], ["RedisCache", "False"]]
+
+
+def test_lost_link_emails_to_one_person_are_capped_per_hour(client, emt_cohort, django_capture_on_commit_callbacks):
+    ctype = emt_cohort.course.requirements.get().credential_type
+    services.request_seat(
+        cohort=emt_cohort, student=student_details(email="known@example.com"), credentials=[credential_details(ctype)]
+    )
+    mail.outbox.clear()
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/my/", {"email": "known@example.com"})
+    assert len(mail.outbox) == 3  # whoever keeps asking, the owner's inbox is not flooded

@@ -46,6 +46,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval: float, minute: float, batch: bool, **options) -> None:
+        if options["verbosity"] == 0:  # each task's start and end otherwise go to the log
+            for name in ("django.tasks", "django_tasks_db"):
+                logging.getLogger(name).setLevel(logging.WARNING)
         backend = task_backends["default"]
         if not isinstance(backend, DatabaseBackend):
             # Another backend runs its tasks elsewhere (RQ's workers) or at once (the immediate backend): only the
