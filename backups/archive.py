@@ -21,7 +21,7 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -235,7 +235,14 @@ def restore_backup(*, path: Path, overwrite: bool = False) -> Restored:
 
 
 def current_counts() -> dict[str, int]:
-    return read_contents_now().counts
+    try:
+        return read_contents_now().counts
+    except DatabaseError as error:
+        raise BackupError(
+            f"Could not read the database {connection.settings_dict['NAME']}: {str(error).strip()}. Check "
+            "DATABASE_URL; to restore into a new database, create it first (createdb).",
+            code="no_database",
+        ) from error
 
 
 def read_contents_now() -> Contents:
