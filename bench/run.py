@@ -322,8 +322,7 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
                 location = re.search(r"(?im)^Location: (\S+)", head).group(1)
                 receipt = re.search(r"(?im)^Set-Cookie: (signup_receipt=[^;]+)", head).group(1)
                 follow = (
-                    f"GET {location} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nCookie: {receipt}\r\n"
-                    "Connection: close\r\n\r\n"
+                    f"GET {location} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nCookie: {receipt}\r\nConnection: close\r\n\r\n"
                 ).encode()
                 sock = socket.create_connection((HOST, PORT), timeout=60)
                 sock.sendall(follow)

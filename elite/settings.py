@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "courses",
     "enrollment",
+    "backups",
     "demo",
     "axes",
     # The project last: it has no models, templates or static files of its own to shadow anyone's; it is an app
@@ -205,6 +206,8 @@ STORAGES = {
 # from a public media URL, so MEDIA_URL is deliberately not routed.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media-not-public/"
+# Where `manage.py backup` (and `make backup`) writes its files unless told otherwise; see README, "Backup and restore".
+BACKUP_DIR = Path(os.environ.get("ELITE_BACKUP_DIR", BASE_DIR / "var" / "backups"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
