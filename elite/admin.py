@@ -1,4 +1,5 @@
-"""The project's part of the back office: the admins other packages register, made to take the same care as ours.
+"""The project's part of the back office: the login form, and the admins other packages register, made to take the
+same care as ours.
 
 Our apps' admins mix in courses.admin_input.InputCheckingAdmin themselves; Django's user and group admins and
 django-axes' lock-out tables get it here. "elite" is the last installed app, so its admin module is read last.
@@ -10,6 +11,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from courses.admin_input import with_input_checks
+from elite.forms import AdminLoginForm
+
+admin.site.login_form = AdminLoginForm
 
 if admin.site.is_registered(AccessAttempt):
 
