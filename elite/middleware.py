@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -12,6 +13,29 @@ NUL = "\x00"
 
 def has_nul(texts: Iterable[str]) -> bool:
     return any(NUL in text for text in texts)
+
+
+class RequestBodyLimitMiddleware:
+    """Answer 413 to a request whose body is announced larger than MAX_REQUEST_BODY_BYTES, without reading it.
+
+    The largest legitimate body is a signup with a scan for each required credential; anything far larger is a
+    mistake (a video instead of a photo) or an attack, and reading it first would tie up a worker for nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads a malformed length as an empty body, and so do we
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            # The browser may still be sending: tell it not to reuse the connection.
+            response = HttpResponse(render_to_string("413.html", request=request), status=413)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
 
 
 class NulByteMiddleware:

@@ -17,6 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
@@ -35,7 +36,8 @@ from courses.admin_input import InputCheckingAdmin, KeyCheckingAutocompleteSelec
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
 from enrollment import services
-from enrollment.forms import EVIDENCE_SIGNATURES
+from enrollment.evidence import EVIDENCE_CONTENT_TYPES, sniff_file_kind
+from enrollment.forms import check_evidence
 from enrollment.models import (
     Attendance,
     AttendanceStatus,
@@ -46,8 +48,6 @@ from enrollment.models import (
     Student,
     with_seat_counts,
 )
-
-EVIDENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def evidence_url(credential: Credential) -> str:
@@ -62,10 +62,25 @@ def evidence_link(credential: Credential) -> SafeString | str:
     return format_html('<a href="{}" target="_blank" rel="noopener">View evidence</a>', evidence_url(credential))
 
 
+class CredentialAdminForm(forms.ModelForm):
+    """A credential typed in by staff: its evidence is checked as the student's is (kind by content, at most 5 MB)."""
+
+    class Meta:
+        model = Credential
+        fields = ["student", "credential_type", "number", "issued_on", "expires_on", "evidence"]
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if isinstance(evidence, UploadedFile):  # a new upload, not the file on record
+            check_evidence(evidence)
+        return evidence
+
+
 class EvidenceFieldsMixin:
     """The evidence field as an upload box only: Django's own widget and read-only display would link to the file's
     media URL, and evidence is shown through CredentialAdmin.evidence_view alone (the `evidence_link` column)."""
 
+    form = CredentialAdminForm
     formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -236,10 +251,8 @@ class CredentialAdmin(InputCheckingAdmin, EvidenceFieldsMixin, admin.ModelAdmin)
             handle = credential.evidence.open("rb")
         except FileNotFoundError as missing:
             raise Http404("The evidence file is missing.") from missing
-        head = handle.read(8)
-        handle.seek(0)
         # The type comes from the file's first bytes (as at upload), never from its name; anything else downloads.
-        kind = next((k for signature, k in EVIDENCE_SIGNATURES.items() if head.startswith(signature)), None)
+        kind = sniff_file_kind(handle)
         response = FileResponse(
             handle,
             content_type=EVIDENCE_CONTENT_TYPES.get(kind, "application/octet-stream"),
