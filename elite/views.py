@@ -6,11 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for the load balancers and uptime checks that only look at the status
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 "ok" when the database answers, 503 otherwise: for load balancers and uptime checks."""
     try:

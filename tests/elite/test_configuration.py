@@ -1,4 +1,4 @@
-"""The smaller gaps: reset links on the site's own address, secret keys too weak to serve with."""
+"""The smaller gaps: reset links on the site's own address, secret keys too weak to serve with, HEAD /healthz."""
 
 from __future__ import annotations
 
@@ -71,3 +71,10 @@ def test_serving_with_a_five_character_key_stops_with_one_clear_sentence():
     # Commands that sign nothing still run, with a weak key as without one.
     migrations = run_python("manage.py", "makemigrations", "--check", "--dry-run", env=env)
     assert migrations.returncode == 0, migrations.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_answers_head(client):
+    response = client.head("/healthz")
+    assert response.status_code == 200
+    assert client.post("/healthz").status_code == 405
