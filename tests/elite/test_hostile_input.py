@@ -13,7 +13,6 @@ savepoint, so what one role's posts change is undone before the next role's turn
 from __future__ import annotations
 
 import contextlib
-import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,8 +26,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
@@ -39,13 +37,13 @@ from courses.models import ClassSession, Cohort, Course, CredentialType, Require
 from enrollment import services
 from enrollment.converters import PrivateLinkTokenConverter
 from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Credential, Enrollment, Student, new_token
-from tests.conftest import GROUPS_MIGRATION
 from tests.factories import (
     credential_details,
     make_cohort,
     make_course,
     make_credential,
     make_credential_type,
+    make_groups,
     make_requirement,
     make_session,
     make_student,
@@ -79,18 +77,11 @@ PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 # --- the data set, once per module ----------------------------------------------------------------------------------
 
 
-def create_groups() -> None:
-    """The Staff and Instructors groups as their data migration makes them (see conftest.groups_from_migration)."""
-    module = importlib.import_module(f"enrollment.migrations.{GROUPS_MIGRATION[1]}")
-    state_apps = MigrationExecutor(connection).loader.project_state(GROUPS_MIGRATION).apps
-    module.create_groups(state_apps, SimpleNamespace(connection=connection))
-
-
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[SimpleNamespace]:
     media = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        create_groups()
+        make_groups()
         superuser = User.objects.create_superuser("root", "root@elite-ems.example", "pw")
         staff = User.objects.create_user("renee", "renee@elite-ems.example", "pw", is_staff=True)
         staff.groups.add(Group.objects.get(name="Staff"))
