@@ -275,6 +275,16 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
     errors: list[str] = []
     lock = threading.Lock()
 
+    def exchange(raw: bytes) -> bytes:
+        """One request on its own connection (Connection: close), and the whole answer."""
+        sock = socket.create_connection((HOST, PORT), timeout=60)
+        sock.sendall(raw)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        sock.close()
+        return answer
+
     def person(i: int) -> None:
         try:
             conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
@@ -308,12 +318,7 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
             started = time.perf_counter()
             # Connected only now: a sync worker that accepts an idle connection waits on it, and would stall the
             # others' page loads before the start.
-            sock = socket.create_connection((HOST, PORT), timeout=60)
-            sock.sendall(request)
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
-            sock.close()
+            answer = exchange(request)
             status = answer[9:12].decode(errors="replace")
             landed = ""
             if status == "302":
@@ -324,12 +329,7 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
                 follow = (
                     f"GET {location} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nCookie: {receipt}\r\nConnection: close\r\n\r\n"
                 ).encode()
-                sock = socket.create_connection((HOST, PORT), timeout=60)
-                sock.sendall(follow)
-                page = b""
-                while chunk := sock.recv(65536):
-                    page += chunk
-                sock.close()
+                page = exchange(follow)
                 landed = page[9:12].decode(errors="replace")
             elapsed = (time.perf_counter() - started) * 1000
             with lock:

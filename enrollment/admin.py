@@ -314,7 +314,15 @@ def admin_form_page(
     modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, form: forms.Form, explanation: str = ""
 ) -> TemplateResponse:
     """A back-office page with one form, for the custom admin views that write through a service."""
-    context = {
+    context = form_page_context(modeladmin, request, title=title, explanation=explanation, form=form)
+    return TemplateResponse(request, "admin/enrollment/form_page.html", context)
+
+
+def form_page_context(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, explanation: str, form: forms.Form
+) -> dict[str, Any]:
+    """What every back-office page with a form shows: the site's frame, the title, a sentence and the form."""
+    return {
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "explanation": explanation,
@@ -322,7 +330,6 @@ def admin_form_page(
         "opts": modeladmin.model._meta,
         "media": modeladmin.media + form.media,
     }
-    return TemplateResponse(request, "admin/enrollment/form_page.html", context)
 
 
 class AuditEventInline(admin.TabularInline):
@@ -438,11 +445,7 @@ def action_form_page(
 ) -> TemplateResponse:
     """The page between choosing an action and applying it, for actions that need more than a click."""
     context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "explanation": explanation,
-        "form": form,
-        "opts": modeladmin.model._meta,
+        **form_page_context(modeladmin, request, title=title, explanation=explanation, form=form),
         "rows": rows,
         "action": request.POST["action"],
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
