@@ -194,7 +194,7 @@ def seat_in_locked_cohort(
         if duplicate is not None:
             raise AlreadyEnrolled(duplicate)
 
-    action, _ = _decide(cohort, applicant.eligibility, now=now)
+    action, summary = _decide(cohort, applicant.eligibility, now=now)
     review = applicant.eligibility.awaiting_names
     enrollment = record_transition(
         Enrollment(
@@ -209,7 +209,10 @@ def seat_in_locked_cohort(
         data={**({"review": review} if review else {}), **(data or {})},
         now=now,
     )
-    enrollment.awaiting_names = review  # for the page after a public signup (SignupReceipt)
+    # For the page after a public signup (SignupReceipt): read under the lock, so no query afterwards. A newcomer is
+    # last in the queue (WAITLIST_ORDER), behind everyone waiting before them.
+    enrollment.awaiting_names = review
+    enrollment.place_in_queue = summary["waiting"] + 1 if action == "join_waitlist" else None
     if applicant.credential_ids:
         Credential.objects.filter(pk__in=applicant.credential_ids).update(submitted_with=enrollment)
     notifications.notify(enrollment, SIGNUP_EMAILS[action])
@@ -350,7 +353,7 @@ def sign_up(*, cohort: Cohort, student: StudentDetails, credentials: Sequence[Cr
         email=email,
         cohort_id=cohort.pk,
         status=enrollment.status,
-        position=enrollment.get_waitlist_position(),
+        position=enrollment.place_in_queue,
         awaiting=tuple(enrollment.awaiting_names),
         confirm_by=enrollment.created_at + confirm_window(),
     )
