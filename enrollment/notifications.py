@@ -18,7 +18,6 @@ from django.db import transaction
 from django.tasks import task, task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
 
 from enrollment.models import EmailStatus, Enrollment, OutgoingEmail, confirm_window, retry_deadline
 
@@ -99,13 +98,10 @@ def _enqueue_task(job, *args) -> None:
 
 def _queue(email: OutgoingEmail) -> OutgoingEmail:
     email.save()
-    if isinstance(task_backends[deliver_email.backend], DatabaseBackend):
-        # The queue is in this database: its task is written in the same transaction as the e-mail and the change,
-        # and the worker can only see it once they commit.
-        deliver_email.enqueue(email.pk)
-    else:
-        # A queue elsewhere (RQ, or the immediate backend of the tests) must not run it before the commit.
-        transaction.on_commit(lambda: _enqueue(email.pk))
+    # Enqueued once the change commits: not before (a queue elsewhere could run it first), and not inside the
+    # transaction, which on the signup path holds the cohort's lock. Should the enqueue be lost, the outbox row is
+    # still there and the minute job sends it.
+    transaction.on_commit(lambda: _enqueue(email.pk))
     return email
 
 
