@@ -14,13 +14,15 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: help run test lint format demo serve migrate chromium clean bench
+.PHONY: help run test lint format demo serve migrate chromium clean bench backup restore
 
 help:
 	@echo "make run     set up .venv, migrate, load the demo school and serve it on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration check and the full test suite (DATABASE_URL picks the database)"
 	@echo "             ELITE_TEST_TODAY=2028-02-29 make test runs the suite as if it were that day (noon, Chicago)"
 	@echo "make lint | make format | make demo (reset demo data) | make serve (gunicorn, DEBUG off)"
+	@echo "make backup [OUTPUT=path]   the database and the uploaded evidence in one .tar.gz (var/backups/)"
+	@echo "make restore FILE=path [YES=1]   put a backup back and migrate it; YES=1 to replace existing data"
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -60,6 +62,14 @@ serve: migrate
 	@$(PY) manage.py collectstatic --no-input --verbosity 0
 	@$(PY) manage.py work & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_HTTPS=$${DJANGO_HTTPS:-0} $(BIN)/gunicorn elite.wsgi --workers 2 --worker-class sync --bind $(HOST):$(PORT) --access-logfile -
+
+# Backups (README, "Backup and restore"): the database and MEDIA_ROOT in one .tar.gz, and back.
+backup: $(VENV)/.runtime-installed
+	@$(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: $(VENV)/.runtime-installed
+	@if [ -z "$(FILE)" ]; then echo "Say which backup to restore: make restore FILE=var/backups/elite-backup-....tar.gz"; exit 1; fi
+	@$(PY) manage.py restore "$(FILE)" $(if $(filter 1 yes,$(YES)),--yes)
 
 # Debian's Chromium for the browser tests; installed when missing and we are root (never a downloaded browser).
 chromium:

@@ -15,10 +15,11 @@ def main() -> None:
         settings.INSTALLED_APPS  # noqa: B018 - load the settings now, to report a configuration mistake plainly
     except ImproperlyConfigured as error:
         sys.exit(f"elite is not configured: {error}")
-    if len(sys.argv) > 1 and sys.argv[1] == "runserver" and settings.SECRET_KEY_MISSING:
-        from elite.checks import MISSING_SECRET_KEY
+    if len(sys.argv) > 1 and sys.argv[1] == "runserver":
+        from elite.checks import secret_key_problem
 
-        sys.exit(f"elite is not configured: {MISSING_SECRET_KEY}")
+        if problem := secret_key_problem():
+            sys.exit(f"elite is not configured: {problem}")
     execute_from_command_line(sys.argv)
 
 

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from courses.admin_input import InputCheckingAdmin
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
 from courses.templatetags.cohort_seats import fill_bar
 from enrollment import services
@@ -47,7 +48,7 @@ class RequirementInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["level", "title", "nominal_hours", "tuition", "min_age", "is_published"]
     list_display_links = ["title"]
     list_filter = ["level", "is_published"]
@@ -66,7 +67,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CredentialType)
-class CredentialTypeAdmin(admin.ModelAdmin):
+class CredentialTypeAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "granted_by", "validity_months"]
     list_filter = ["granted_by"]
     list_select_related = ["granted_by"]
@@ -75,7 +76,7 @@ class CredentialTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["course", "credential_type", "valid_through", "needs_verification"]
     list_filter = ["course", "credential_type", "needs_verification"]
     list_select_related = ["course", "credential_type"]
@@ -144,7 +145,10 @@ class StartMonthFilter(admin.SimpleListFilter):
             first = datetime.date.fromisoformat(f"{self.value()}-01")
         except ValueError:
             return queryset.none()
-        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        try:
+            following = (first + datetime.timedelta(days=32)).replace(day=1)
+        except OverflowError:  # December 9999 has no following month
+            return queryset.filter(starts_on__gte=first)
         return queryset.filter(starts_on__gte=first, starts_on__lt=following)
 
 
@@ -180,7 +184,7 @@ class CohortEnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     form = CohortForm
     # A seat board of 50: each row carries five counts and a fill bar, and ten years of cohorts page fine at 50.
     list_per_page = 50
@@ -289,7 +293,7 @@ class CohortAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClassSession)
-class ClassSessionAdmin(admin.ModelAdmin):
+class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["cohort", "starts_at", "ends_at", "kind", "topic", "hours"]
     list_display_links = ["starts_at"]
     list_filter = ["kind", "cohort__course"]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "courses",
     "enrollment",
+    "backups",
     "demo",
     "axes",
     # The project last: it has no models, templates or static files of its own to shadow anyone's; it is an app
@@ -73,6 +74,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything reads the body, the session or the user (elite/middleware.py): a body too large to be one of
+    # our forms is refused unread (413); a NUL byte anywhere, which PostgreSQL cannot compare, is refused (400).
+    "elite.middleware.RequestBodyLimitMiddleware",
+    "elite.middleware.NulByteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,6 +210,19 @@ STORAGES = {
 # from a public media URL, so MEDIA_URL is deliberately not routed.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media-not-public/"
+# Where `manage.py backup` (and `make backup`) writes its files unless told otherwise; see README, "Backup and restore".
+BACKUP_DIR = Path(os.environ.get("ELITE_BACKUP_DIR", BASE_DIR / "var" / "backups"))
+# Uploads: scans of up to 5 MB each (enrollment/evidence.py), at most two on a form (a paramedic signup asks for an
+# EMT licence and a CPR card). A larger body is refused before it is read; a larger file stops being stored at 5 MB
+# and the form says so; the text fields of any of our forms fit in far less than 1 MB.
+MAX_REQUEST_BODY_BYTES = 12 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # larger files go to a temporary file, not a worker's memory
+FILE_UPLOAD_HANDLERS = [
+    "enrollment.evidence.EvidenceSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

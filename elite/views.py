@@ -1,13 +1,16 @@
+from urllib.parse import urlsplit
+
 from axes.utils import reset as reset_failed_logins
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for the load balancers and uptime checks that only look at the status
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 "ok" when the database answers, 503 otherwise: for load balancers and uptime checks."""
     try:
@@ -32,3 +35,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         reset_failed_logins(username=self.user.get_username())
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, with the e-mailed link on the site's public address (settings.SITE_URL), never on the
+    request's Host header: anyone may ask for a reset with a forged Host, and the owner's e-mail would then carry a
+    valid reset link to the forger's server."""
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc}
+        return super().form_valid(form)

@@ -16,8 +16,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
@@ -35,10 +35,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from courses.admin_input import InputCheckingAdmin, KeyCheckingAutocompleteSelect, is_key, too_many_words
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
 from enrollment import notifications, services
-from enrollment.forms import EVIDENCE_SIGNATURES
+from enrollment.evidence import EVIDENCE_CONTENT_TYPES, sniff_file_kind
+from enrollment.forms import check_evidence
 from enrollment.models import (
     Attendance,
     AttendanceStatus,
@@ -50,8 +52,6 @@ from enrollment.models import (
     Student,
     with_seat_counts,
 )
-
-EVIDENCE_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def evidence_url(credential: Credential) -> str:
@@ -66,10 +66,25 @@ def evidence_link(credential: Credential) -> SafeString | str:
     return format_html('<a href="{}" target="_blank" rel="noopener">View evidence</a>', evidence_url(credential))
 
 
+class CredentialAdminForm(forms.ModelForm):
+    """A credential typed in by staff: its evidence is checked as the student's is (kind by content, at most 5 MB)."""
+
+    class Meta:
+        model = Credential
+        fields = ["student", "credential_type", "number", "issued_on", "expires_on", "evidence"]
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if isinstance(evidence, UploadedFile):  # a new upload, not the file on record
+            check_evidence(evidence)
+        return evidence
+
+
 class EvidenceFieldsMixin:
     """The evidence field as an upload box only: Django's own widget and read-only display would link to the file's
     media URL, and evidence is shown through CredentialAdmin.evidence_view alone (the `evidence_link` column)."""
 
+    form = CredentialAdminForm
     formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -129,7 +144,7 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
     list_display = ["name", "email", "phone", "date_of_birth", "created_at"]
@@ -192,7 +207,7 @@ class ExpiresSoonFilter(admin.SimpleListFilter):
 
 
 @admin.register(Credential)
-class CredentialAdmin(EvidenceFieldsMixin, admin.ModelAdmin):
+class CredentialAdmin(InputCheckingAdmin, EvidenceFieldsMixin, admin.ModelAdmin):
     actions = [verify_credentials, reject_credentials]
     list_display = ["student", "credential_type", "number", "expires_on", "status", "evidence_link"]
     list_filter = ["status", ExpiresSoonFilter, "credential_type"]
@@ -240,10 +255,8 @@ class CredentialAdmin(EvidenceFieldsMixin, admin.ModelAdmin):
             handle = credential.evidence.open("rb")
         except FileNotFoundError as missing:
             raise Http404("The evidence file is missing.") from missing
-        head = handle.read(8)
-        handle.seek(0)
         # The type comes from the file's first bytes (as at upload), never from its name; anything else downloads.
-        kind = next((k for signature, k in EVIDENCE_SIGNATURES.items() if head.startswith(signature)), None)
+        kind = sniff_file_kind(handle)
         response = FileResponse(
             handle,
             content_type=EVIDENCE_CONTENT_TYPES.get(kind, "application/octet-stream"),
@@ -262,13 +275,13 @@ class StaffSignupForm(forms.Form):
         self.fields["student"] = forms.ModelChoiceField(
             queryset=Student.objects.all(),
             label=_("Student"),
-            widget=AutocompleteSelect(Enrollment._meta.get_field("student"), admin_site),
+            widget=KeyCheckingAutocompleteSelect(Enrollment._meta.get_field("student"), admin_site),
         )
         self.fields["cohort"] = forms.ModelChoiceField(
             queryset=Cohort.objects.current(),
             label=_("Cohort"),
             help_text=_("Cohorts that are not cancelled or completed."),
-            widget=AutocompleteSelect(Enrollment._meta.get_field("cohort"), admin_site),
+            widget=KeyCheckingAutocompleteSelect(Enrollment._meta.get_field("cohort"), admin_site),
         )
 
 
@@ -281,12 +294,12 @@ class AttendanceRecordForm(forms.Form):
         self.fields["enrollment"] = forms.ModelChoiceField(
             queryset=Enrollment.objects.select_related("student", "cohort"),
             label=_("Enrollment"),
-            widget=AutocompleteSelect(Attendance._meta.get_field("enrollment"), admin_site),
+            widget=KeyCheckingAutocompleteSelect(Attendance._meta.get_field("enrollment"), admin_site),
         )
         self.fields["session"] = forms.ModelChoiceField(
             queryset=ClassSession.objects.select_related("cohort"),
             label=_("Class session"),
-            widget=AutocompleteSelect(Attendance._meta.get_field("session"), admin_site),
+            widget=KeyCheckingAutocompleteSelect(Attendance._meta.get_field("session"), admin_site),
         )
         self.fields["status"] = forms.ChoiceField(label=_("Status"), choices=AttendanceStatus.choices)
         self.fields["minutes"] = forms.IntegerField(
@@ -301,7 +314,15 @@ def admin_form_page(
     modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, form: forms.Form, explanation: str = ""
 ) -> TemplateResponse:
     """A back-office page with one form, for the custom admin views that write through a service."""
-    context = {
+    context = form_page_context(modeladmin, request, title=title, explanation=explanation, form=form)
+    return TemplateResponse(request, "admin/enrollment/form_page.html", context)
+
+
+def form_page_context(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, explanation: str, form: forms.Form
+) -> dict[str, Any]:
+    """What every back-office page with a form shows: the site's frame, the title, a sentence and the form."""
+    return {
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "explanation": explanation,
@@ -309,7 +330,6 @@ def admin_form_page(
         "opts": modeladmin.model._meta,
         "media": modeladmin.media + form.media,
     }
-    return TemplateResponse(request, "admin/enrollment/form_page.html", context)
 
 
 class AuditEventInline(admin.TabularInline):
@@ -425,11 +445,7 @@ def action_form_page(
 ) -> TemplateResponse:
     """The page between choosing an action and applying it, for actions that need more than a click."""
     context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "explanation": explanation,
-        "form": form,
-        "opts": modeladmin.model._meta,
+        **form_page_context(modeladmin, request, title=title, explanation=explanation, form=form),
         "rows": rows,
         "action": request.POST["action"],
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -633,19 +649,22 @@ class CurrentCohortFilter(admin.SimpleListFilter):
     title = "cohort (current)"
     parameter_name = "cohort"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[int, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        # Strings, as the query string gives them back: the facet counts pass these values to queryset() as they are.
         current = Cohort.objects.current().order_by("starts_on", "code").only("pk", "code")
-        return [(cohort.pk, cohort.code) for cohort in current]
+        return [(str(cohort.pk), cohort.code) for cohort in current]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(cohort_id=int(value))
-        return queryset
+        if not value:
+            return queryset
+        if not is_key(Cohort._meta.pk, value):  # not a number, or beyond the column's range
+            return queryset.none()
+        return queryset.filter(cohort_id=int(value))
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
     list_display = [
@@ -763,6 +782,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
         The default search ORs LIKE conditions across the joined student and cohort tables, which makes
         PostgreSQL read every enrollment; matching the small tables first lets it use the foreign-key indexes.
         """
+        if too_many_words(self, request, search_term):
+            return queryset.none(), False
         for word in search_term.split():
             students = Student.objects.filter(
                 Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
@@ -825,7 +846,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(InputCheckingAdmin, admin.ModelAdmin):
     """Attendance is recorded and corrected through services.record_attendance (audited), never deleted: a row's
     page is read-only and offers "Correct this record"."""
 
@@ -894,7 +915,7 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(InputCheckingAdmin, admin.ModelAdmin):
     """The audit trail: viewable by staff with the view permission, never added, changed or deleted, even by a
     superuser (the model refuses too)."""
 

@@ -12,16 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.models import Cohort, CredentialType
+from enrollment.evidence import MAX_EVIDENCE_BYTES, sniff_file_kind
 from enrollment.models import normalise_email, validate_person_name
 from enrollment.services import CredentialDetails, StudentDetails
-
-MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
-# Uploads are recognised by their first bytes, never by the name or the browser's content type.
-EVIDENCE_SIGNATURES = {
-    b"%PDF-": "pdf",
-    b"\xff\xd8\xff": "jpg",
-    b"\x89PNG\r\n\x1a\n": "png",
-}
 
 
 class DateInput(forms.DateInput):
@@ -47,14 +40,19 @@ def normalise_phone(raw: str) -> str:
 
 
 def check_evidence(upload) -> str:
+    """The kind of an uploaded scan ("pdf", "jpg" or "png"), or a ValidationError saying what to choose instead.
+
+    A file over the limit arrives without its content (evidence.EvidenceSizeLimitUploadHandler), only its size.
+    """
     if upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError("The file is larger than 5 MB. Upload a smaller scan or photo.", code="too_large")
-    head = upload.read(8)
-    upload.seek(0)
-    for signature, kind in EVIDENCE_SIGNATURES.items():
-        if head.startswith(signature):
-            return kind
-    raise ValidationError("Upload a PDF, JPEG or PNG file.", code="bad_type")
+        raise ValidationError(
+            _("The file is larger than 5 MB: choose a smaller scan or photo, and choose the file again."),
+            code="too_large",
+        )
+    kind = sniff_file_kind(upload)
+    if kind is None:
+        raise ValidationError(_("Upload a PDF, JPEG or PNG file."), code="bad_type")
+    return kind
 
 
 def check_credential_fields(

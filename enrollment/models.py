@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import ClassSession, Cohort, CredentialType
+from enrollment.evidence import sniff_file_kind
 
 
 def normalise_email(raw: str) -> str:
@@ -109,9 +110,12 @@ class CredentialStatus(models.TextChoices):
 
 
 def evidence_path(credential: Credential, filename: str) -> str:
-    # The stored name never reuses the uploader's file name: it is not trusted and may say too much.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{suffix}"
+    # The stored name is the server's: a random name, and the extension of the kind the file's first bytes show.
+    # The uploader's name is not trusted (an .html or .svg would be served as one) and may say too much. A file not
+    # freshly attached to the credential (saved through FieldFile.save) cannot be read here: it is stored as .bin.
+    evidence = credential.evidence
+    kind = sniff_file_kind(evidence.file) if evidence and not evidence._committed else None
+    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{kind or 'bin'}"
 
 
 class CredentialQuerySet(models.QuerySet):

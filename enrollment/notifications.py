@@ -98,6 +98,9 @@ def _enqueue_task(job, *args) -> None:
 
 def _queue(email: OutgoingEmail) -> OutgoingEmail:
     email.save()
+    # Enqueued once the change commits: not before (a queue elsewhere could run it first), and not inside the
+    # transaction, which on the signup path holds the cohort's lock. Should the enqueue be lost, the outbox row is
+    # still there and the minute job sends it.
     transaction.on_commit(lambda: _enqueue(email.pk))
     return email
 

@@ -76,25 +76,12 @@ def _clear_cache(request):
     yield
 
 
-GROUPS_MIGRATION = ("enrollment", "0002_staff_and_instructor_groups")
-
-
 @pytest.fixture
 def groups_from_migration(db):
-    """The Staff and Instructors groups, as the data migration makes them.
+    """The Staff and Instructors groups, as the data migrations make them (tests.factories.make_groups)."""
+    from tests.factories import make_groups
 
-    A transactional test elsewhere flushes the database, and the migration's rows with it, so the migration's
-    function is run again here (it is idempotent) against the migration state it was written for.
-    """
-    import importlib
-    from types import SimpleNamespace
-
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    module = importlib.import_module(f"enrollment.migrations.{GROUPS_MIGRATION[1]}")
-    state_apps = MigrationExecutor(connection).loader.project_state(GROUPS_MIGRATION).apps
-    module.create_groups(state_apps, SimpleNamespace(connection=connection))
+    make_groups()
 
 
 @pytest.fixture

@@ -136,3 +136,29 @@ def details_of(student: Student) -> StudentDetails:
         date_of_birth=student.date_of_birth,
         phone=student.phone,
     )
+
+
+# The data migrations that make the Staff and Instructors groups and grant their permissions, in order.
+GROUP_MIGRATIONS = (
+    ("enrollment", "0002_staff_and_instructor_groups", "create_groups"),
+    ("enrollment", "0006_outbox_on_the_job_runner", "staff_see_the_outbox"),
+)
+
+
+def make_groups() -> None:
+    """The Staff and Instructors groups with their permissions, as the data migrations make them.
+
+    A transactional test flushes the database, and the migrations' rows with it, so each migration's function is run
+    again (they are idempotent) against the migration state it was written for.
+    """
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    loader = MigrationExecutor(connection).loader
+    for app, name, function in GROUP_MIGRATIONS:
+        module = importlib.import_module(f"{app}.migrations.{name}")
+        state_apps = loader.project_state((app, name)).apps
+        getattr(module, function)(state_apps, SimpleNamespace(connection=connection))

@@ -65,7 +65,8 @@ class _Applicant:
     eligibility: Eligibility
     checked_against: tuple
     details: dict
-    credential_ids: tuple[int, ...] = ()
+    # The typed credentials to store, with the enrollment once it exists (Credential.submitted_with).
+    new_credentials: tuple[Credential, ...] = ()
 
 
 def _typed_details(student: StudentDetails) -> dict:
@@ -86,7 +87,8 @@ def _check_applicant(
     confirmed: bool,
     by_staff: bool,
 ) -> _Applicant:
-    """Check eligibility on what this signup typed; when it passes, write a new person and the typed credentials.
+    """Check eligibility on what this signup typed; when it passes, write a new person (the typed credentials are
+    written with the enrollment, which they belong to).
 
     On the public site nothing on file decides the answer (a stranger could otherwise learn what is on file by
     typing an address); staff, who may see the record, sign people up with their credentials on file counted too.
@@ -123,7 +125,7 @@ def _check_applicant(
             email_confirmed_at=now if confirmed else None,
         )
     on_file = list(person.credentials.on_file()) if applicant.returning else []
-    written = []
+    to_add = []
     for details in credentials:
         if any(
             c.credential_type_id == details.credential_type.pk
@@ -133,17 +135,17 @@ def _check_applicant(
             for c in on_file
         ):
             continue  # the same card typed again: keep the one on file (and its verification)
-        written.append(
-            Credential.objects.create(
+        to_add.append(
+            Credential(
                 student=person,
                 credential_type=details.credential_type,
                 number=details.number,
                 issued_on=details.issued_on,
                 expires_on=details.expires_on,
                 evidence=details.evidence or "",
-            ).pk
+            )
         )
-    applicant.credential_ids = tuple(written)
+    applicant.new_credentials = tuple(to_add)
     return applicant
 
 
@@ -194,7 +196,7 @@ def seat_in_locked_cohort(
         if duplicate is not None:
             raise AlreadyEnrolled(duplicate)
 
-    action, _ = _decide(cohort, applicant.eligibility, now=now)
+    action, summary = _decide(cohort, applicant.eligibility, now=now)
     review = applicant.eligibility.awaiting_names
     enrollment = record_transition(
         Enrollment(
@@ -209,9 +211,14 @@ def seat_in_locked_cohort(
         data={**({"review": review} if review else {}), **(data or {})},
         now=now,
     )
-    enrollment.awaiting_names = review  # for the page after a public signup (SignupReceipt)
-    if applicant.credential_ids:
-        Credential.objects.filter(pk__in=applicant.credential_ids).update(submitted_with=enrollment)
+    # For the page after a public signup (SignupReceipt): read under the lock, so no query afterwards. A newcomer is
+    # last in the queue (WAITLIST_ORDER), behind everyone waiting before them.
+    enrollment.awaiting_names = review
+    enrollment.place_in_queue = summary["waiting"] + 1 if action == "join_waitlist" else None
+    if applicant.new_credentials:
+        for credential in applicant.new_credentials:
+            credential.submitted_with = enrollment
+        Credential.objects.bulk_create(applicant.new_credentials)  # one statement; scans are stored as it runs
     notifications.notify(enrollment, SIGNUP_EMAILS[action])
     return enrollment
 
@@ -350,7 +357,7 @@ def sign_up(*, cohort: Cohort, student: StudentDetails, credentials: Sequence[Cr
         email=email,
         cohort_id=cohort.pk,
         status=enrollment.status,
-        position=enrollment.get_waitlist_position(),
+        position=enrollment.place_in_queue,
         awaiting=tuple(enrollment.awaiting_names),
         confirm_by=enrollment.created_at + confirm_window(),
     )

@@ -8,6 +8,7 @@ import re
 import pytest
 from axes.models import AccessAttempt
 from axes.utils import reset
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,8 @@ def test_choosing_a_new_password_through_the_emailed_link_lifts_the_lock_out(cli
     assert client.post("/accounts/login/", {"username": "instructor1", "password": PASSWORD}).status_code == 429
 
     client.post("/accounts/password_reset/", {"email": "instructor1@example.com"})
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
+    # The e-mailed link is on the site's public address (SITE_URL), not the test client's host name.
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
     form_page = client.get(link, follow=True)  # Django swaps the token for a session value and redirects
     new_password = "a-New-pass-4-class"
     done = client.post(

@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
         "URGENT pay tuition at www.evil.example",
         "Ana\nCall 312-555-0000",
         "Ana\r\nBcc: x",
-        "Ana\x00",
         "Ana\u202e",  # a right-to-left override
         "evil.example",
         "http://evil.example",
@@ -40,6 +39,15 @@ def test_a_name_that_could_carry_a_message_is_refused_with_a_field_error(client,
     )
     assert response.status_code == 200
     assert "Use only letters, spaces, apostrophes, hyphens and periods in a name." in response.text
+    assert not Student.objects.exists()
+
+
+def test_a_nul_byte_in_a_name_is_refused_before_the_form_sees_it(client):
+    response = client.post(
+        reverse("enrollment:signup", args=[make_cohort().pk]),
+        {"first_name": "Ana\x00", "last_name": "Lopez", "email": "ana@example.com"},
+    )
+    assert response.status_code == 400
     assert not Student.objects.exists()
 
 

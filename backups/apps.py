@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BackupsConfig(AppConfig):
+    """`manage.py backup` and `manage.py restore`: the database and the uploaded evidence in one file, and back."""
+
+    name = "backups"
+    verbose_name = "Backups"
