@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -42,12 +43,49 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Reduced motion: Bootstrap then skips its transitions, so axe never measures a colour halfway through a fade."""
+    return {**browser_context_args, "reduced_motion": "reduce", "locale": "en-US", "timezone_id": "America/Chicago"}
+
+
+_AXE = Axe()
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it is now, one readable line per offending element."""
+    page.wait_for_load_state("load")
+    assert page.evaluate("Array.from(document.styleSheets).some(s => s.cssRules.length > 0)"), (
+        f"{page.url}: no style sheet loaded, so contrast and layout checks would mean nothing"
+    )
+    violations = _AXE.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {node['target']} {node.get('failureSummary', '')!r}"
+        for v in violations
+        for node in v["nodes"]
+    ]
+
+
 @pytest.fixture
-def screenshot(page):
-    """Save a full-page screenshot under test-artifacts/screenshots/ (gitignored) for people to look at."""
+def assert_accessible(page):
+    """Fail with axe-core's findings unless the current page has zero violations."""
+
+    def check(label: str = "") -> None:
+        found = axe_violations(page)
+        assert not found, f"axe found {len(found)} violation(s) on {label or page.url}:\n" + "\n".join(found)
+
+    return check
+
+
+@pytest.fixture
+def screenshot(page, assert_accessible):
+    """Check the page with axe-core (zero violations), then save a full-page screenshot under
+    test-artifacts/screenshots/ (gitignored) for people to look at. Every page a test photographs is checked."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, *, axe: bool = True) -> Path:
+        if axe:
+            assert_accessible(name)
         path = ARTIFACTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
