@@ -263,4 +263,15 @@ def test_the_worker_carries_on_when_its_database_connection_is_cut(settings):
     finally:
         worker.terminate()
         output = worker.communicate(timeout=20)[0]
+        # The server notices the worker's connection close a moment after the process exits; wait for it, or
+        # dropping the test database at the end of the run fails with "being accessed by other users".
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", ["elite-worker-under-test"]
+                )
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.1)
     assert "Traceback" not in output, output
