@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -118,6 +119,22 @@ class CredentialType(models.Model):
         return self.name
 
 
+class RequirementStage(models.TextChoices):
+    """When a required credential must be on file: to sign up, or only before the student's clinical shifts
+    (the clearance documents hospitals and agencies ask for: immunizations, a TB test, a background check...)."""
+
+    SIGNUP = "signup", _("To sign up")
+    CLINICAL = "clinical", _("Before clinical shifts")
+
+
+class RequirementQuerySet(models.QuerySet):
+    def for_signup(self) -> RequirementQuerySet:
+        return self.filter(needed_for=RequirementStage.SIGNUP)
+
+    def for_clinicals(self) -> RequirementQuerySet:
+        return self.filter(needed_for=RequirementStage.CLINICAL)
+
+
 class Requirement(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requirements")
     credential_type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="requirements")
@@ -130,6 +147,17 @@ class Requirement(models.Model):
     needs_verification = models.BooleanField(
         default=False, help_text="Staff must verify the credential before the seat is confirmed."
     )
+    needed_for = models.CharField(
+        max_length=8,
+        choices=RequirementStage.choices,
+        default=RequirementStage.SIGNUP,
+        help_text=(
+            "To sign up: checked at signup, valid through the day above. Before clinical shifts: a clearance document, "
+            "verified by staff and valid on the day of each shift the student books."
+        ),
+    )
+
+    objects = RequirementQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "credential_type__name"]

@@ -1,0 +1,184 @@
+"""The student's clinicals pages and the preceptor's page, through the test client on the real database."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clinical import services
+from clinical.models import Booking, BookingStatus, PatientContact
+from enrollment.models import CredentialStatus, OutgoingEmail
+from tests.factories import make_credential
+
+pytestmark = pytest.mark.django_db
+
+
+def clinicals_url(enrollment) -> str:
+    return reverse("clinical:clinicals", kwargs={"token": enrollment.token})
+
+
+def test_the_page_shows_progress_clearance_and_bookable_shifts(client, clinic):
+    enrollment = clinic.student()
+    shift = clinic.shift()
+    page = client.get(clinicals_url(enrollment))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Hours in a hospital emergency department" in text
+    assert "You are cleared for clinical shifts today." in text
+    assert shift.site.name in text and "Book this shift" in text
+
+
+def test_the_status_page_links_to_clinicals_only_where_the_course_has_them(client, clinic):
+    enrollment = clinic.student()
+    assert clinicals_url(enrollment) in client.get(enrollment.get_absolute_url()).content.decode()
+
+
+def test_booking_and_dropping_from_the_page(client, clinic):
+    enrollment = clinic.student()
+    shift = clinic.shift()
+    response = client.post(reverse("clinical:book", args=[enrollment.token, shift.pk]), follow=True)
+    assert "You are booked" in response.content.decode()
+    booking = Booking.objects.get(enrollment=enrollment)
+    response = client.post(reverse("clinical:drop", args=[enrollment.token, booking.pk]), follow=True)
+    assert "You have dropped the shift" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.DROPPED
+
+
+def test_a_refusal_is_a_sentence_on_the_page_never_an_error_page(client, clinic):
+    enrollment = clinic.student(tb_status=CredentialStatus.UNVERIFIED)
+    shift = clinic.shift()
+    response = client.post(reverse("clinical:book", args=[enrollment.token, shift.pk]), follow=True)
+    assert response.status_code == 200
+    assert "waiting for staff to verify" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_another_students_booking_is_a_404(client, clinic):
+    mine, theirs = clinic.student(), clinic.student()
+    booking = services.book_shift(shift=clinic.shift(), enrollment=theirs)
+    assert client.post(reverse("clinical:drop", args=[mine.token, booking.pk])).status_code == 404
+    assert client.get(reverse("clinical:log", args=[mine.token, booking.pk])).status_code == 404
+
+
+def test_hostile_ids_and_tokens_are_404_not_500(client, clinic):
+    enrollment = clinic.student()
+    for url in (
+        f"/my/{enrollment.token}/clinicals/shifts/99999999999999999999/book/",
+        f"/my/{enrollment.token}/clinicals/bookings/0/drop/",
+        "/my/short/clinicals/",
+        "/preceptor/%00/",
+        "/preceptor/" + "a" * 43 + "/",
+    ):
+        assert client.post(url).status_code in {400, 404, 410}, url
+
+
+def test_uploading_a_clearance_document_puts_it_on_file_unverified(client, clinic, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = clinic.student(tb_status=CredentialStatus.REJECTED)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    scan = SimpleUploadedFile("tb.pdf", b"%PDF-1.4\n%scan\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+    expires = (timezone.localdate() + datetime.timedelta(days=300)).isoformat()
+    response = client.post(
+        reverse("clinical:add_document", args=[enrollment.token]),
+        {"credential_type": clinic.tb.pk, "number": "TB-2026-1", "expires_on": expires, "evidence": scan},
+        follow=True,
+    )
+    assert "is on file" in response.content.decode()
+    newest = enrollment.student.credentials.filter(credential_type=clinic.tb).latest("pk")
+    assert (newest.status, newest.number) == (CredentialStatus.UNVERIFIED, "TB-2026-1")
+
+
+def test_a_document_without_its_scan_is_refused_and_nothing_is_lost(client, clinic):
+    enrollment = clinic.student(tb_status=CredentialStatus.REJECTED)
+    expires = (timezone.localdate() + datetime.timedelta(days=300)).isoformat()
+    response = client.post(
+        reverse("clinical:add_document", args=[enrollment.token]),
+        {"credential_type": clinic.tb.pk, "number": "TB-2026-1", "expires_on": expires},
+    )
+    assert response.status_code == 400
+    assert 'value="TB-2026-1"' in response.content.decode()
+
+
+def test_logging_a_contact_refuses_phi_and_keeps_what_was_typed(client, clinic):
+    enrollment = clinic.student()
+    shift = clinic.shift(days=2, hours=12)
+    booking = services.book_shift(shift=shift, enrollment=enrollment)
+    url = reverse("clinical:log", args=[enrollment.token, booking.pk])
+    with time_machine.travel(shift.ends_at + datetime.timedelta(hours=2)):
+        form = {"age_group": "adult", "complaint": "trauma", "skills": "Splinting", "note": "Mrs. Garcia fell"}
+        response = client.post(url, form)
+        assert response.status_code == 400
+        assert "looks like a name" in response.content.decode()
+        assert "Splinting" in response.content.decode()
+        form["note"] = "Fall from standing, splinted the wrist"
+        response = client.post(url, {**form, "another": "1"})
+        assert response.status_code == 302 and response.url == url
+    assert PatientContact.objects.filter(booking=booking).count() == 1
+
+
+def test_the_preceptor_is_emailed_when_the_shift_ends_and_signs_once(
+    client, clinic, django_capture_on_commit_callbacks
+):
+    enrollment = clinic.student()
+    shift = clinic.shift(days=2, hours=12)
+    booking = services.book_shift(shift=shift, enrollment=enrollment)
+    with time_machine.travel(shift.ends_at + datetime.timedelta(minutes=5)):
+        contact = services.log_contact(
+            booking=booking,
+            details=services.ContactDetails(age_group="adult", complaint="cardiac", skills="12-lead"),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.send_links_for_ended_shifts() == 1
+        assert services.send_links_for_ended_shifts() == 0  # one link per shift
+    email = OutgoingEmail.objects.get(kind="preceptor_link")
+    assert email.to_address == "preceptor@hospital.example"
+    [message] = [m for m in mail.outbox if m.to == ["preceptor@hospital.example"]]
+    assert enrollment.student.full_name in message.body
+    link = shift.preceptor_links.get()
+    url = reverse("clinical:preceptor", args=[link.token])
+    assert url in message.body
+    page = client.get(url)
+    assert page.status_code == 200 and "12-lead" in page.content.decode()
+    form = {
+        f"attended_{booking.pk}": "on",
+        f"minutes_{booking.pk}": "700",
+        f"contact_{contact.pk}": "on",
+        "name": "Pat Preceptor",
+        "credential_number": "RN-445",
+        "attest": "on",
+    }
+    assert client.post(url, {**form, f"minutes_{booking.pk}": "721"}).status_code == 400  # longer than the shift
+    response = client.post(url, form)
+    assert "Your sign-off is recorded" in response.content.decode()
+    assert client.get(url).status_code == 410
+    assert client.post(url, form).status_code == 410
+    booking.refresh_from_db()
+    assert (booking.signed_minutes, booking.signed_by_credential) == (700, "RN-445")
+
+
+def test_the_clinicals_page_runs_the_same_queries_with_more_data(client, clinic):
+    enrollment = clinic.student()
+    clinic.shift(days=3)
+    services.book_shift(shift=clinic.shift(days=4), enrollment=enrollment)
+    url = clinicals_url(enrollment)
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    for day in range(5, 15):
+        services.book_shift(shift=clinic.shift(days=day, site=clinic.ambulance), enrollment=clinic.student())
+        clinic.shift(days=day + 0.5)
+    services.book_shift(shift=clinic.shift(days=20), enrollment=enrollment)
+    make_credential(enrollment.student, clinic.tb, status=CredentialStatus.VERIFIED)
+    assert count() == before
