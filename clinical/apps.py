@@ -9,8 +9,10 @@ class ClinicalConfig(AppConfig):
     verbose_name = "Clinical experience"
 
     def ready(self) -> None:
-        from clinical.notifications import send_preceptor_link
-        from clinical.services import PRECEPTOR_LINK_EMAIL
+        from clinical.notifications import send_document_reminder, send_preceptor_link
+        from clinical.services import DOCUMENT_EXPIRING_EMAIL, PRECEPTOR_LINK_EMAIL, REMINDER_DAYS
         from enrollment.notifications import register_sender
 
         register_sender(PRECEPTOR_LINK_EMAIL, send_preceptor_link)
+        for days in REMINDER_DAYS:
+            register_sender(f"{DOCUMENT_EXPIRING_EMAIL}_{days}", send_document_reminder)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -36,9 +36,9 @@ from clinical.models import (
     SiteKind,
 )
 from clinical.phi import find_phi
-from courses.models import ClassSession, CredentialType, Requirement
-from enrollment.models import Credential, CredentialStatus, Enrollment, EnrollmentStatus
-from enrollment.notifications import notify_address
+from courses.models import ClassSession, CredentialType, Requirement, RequirementStage
+from enrollment.models import Credential, CredentialStatus, Enrollment, EnrollmentStatus, OutgoingEmail
+from enrollment.notifications import notify, notify_address
 from enrollment.services import EnrollmentError, audit
 
 # The outbox kind of the preceptor's e-mail (its sender: clinical/notifications.py).
@@ -496,3 +496,79 @@ def _done(kind: str, signed: Iterable[Booking]) -> Decimal:
         case MinimumKind.TEAM_LEADS:
             return Decimal(sum(1 for c in confirmed if c.team_lead))
     raise ValueError(f"unknown clinical minimum kind {kind!r}")
+
+
+# --- Reminders ----------------------------------------------------------------------------------------------------
+
+# A clearance document's owner is reminded this many days before it expires, once each.
+REMINDER_DAYS = (30, 7)
+DOCUMENT_EXPIRING_EMAIL = "document_expiring"
+
+
+def remind_expiring_documents(*, today: datetime.date | None = None) -> int:
+    """The daily reminders: every clearance document of a seated student in a course with clinical requirements that
+    expires in 30 or 7 days gets one e-mail per reminder day (a day missed while the worker was down is caught up,
+    never sent twice). Returns how many were queued."""
+    today = today or timezone.localdate()
+    queued = 0
+    for days in REMINDER_DAYS:
+        kind = f"{DOCUMENT_EXPIRING_EMAIL}_{days}"
+        due = (
+            Credential.objects.on_file()
+            .exclude(status=CredentialStatus.REJECTED)
+            .filter(
+                expires_on__gte=today,
+                expires_on__lte=today + datetime.timedelta(days=days),
+                # The later reminder covers the earlier one: a document found 10 days out gets only the 7-day one
+                # when it comes, not a 30-day one today.
+                expires_on__gt=today + datetime.timedelta(days=_next_shorter(days)),
+                credential_type__requirements__needed_for=RequirementStage.CLINICAL,
+                credential_type__requirements__course=F("student__enrollments__cohort__course"),
+                student__enrollments__status=EnrollmentStatus.ENROLLED,
+            )
+            .annotate(enrollment_id=F("student__enrollments__pk"))
+        )
+        for credential_id, enrollment_id in due.values_list("pk", "enrollment_id").distinct():
+            if OutgoingEmail.objects.filter(kind=kind, about_id=credential_id, enrollment_id=enrollment_id).exists():
+                continue
+            with transaction.atomic():
+                notify(Enrollment(pk=enrollment_id), kind, about_id=credential_id)
+            queued += 1
+    return queued
+
+
+def _next_shorter(days: int) -> int:
+    shorter = [d for d in REMINDER_DAYS if d < days]
+    return max(shorter) if shorter else -1
+
+
+# --- The staff's clearance board ----------------------------------------------------------------------------------
+
+
+def clearance_board(cohort_id: int) -> tuple[list[Requirement], list[tuple[Enrollment, ClearanceFile]]]:
+    """Every seated student of a cohort with their clearance documents, for the staff's board. Three queries,
+    whatever the size of the cohort."""
+    enrollments = list(
+        Enrollment.objects.filter(cohort_id=cohort_id, status=SEATED)
+        .select_related("student", "cohort")
+        .order_by("student__last_name", "student__first_name", "pk")
+    )
+    if not enrollments:
+        return [], []
+    course_id = enrollments[0].cohort.course_id
+    requirements = list(
+        Requirement.objects.for_clinicals()
+        .filter(course_id=course_id)
+        .select_related("credential_type")
+        .order_by("credential_type__name")
+    )
+    credentials: dict[int, list[Credential]] = {}
+    for credential in Credential.objects.on_file().filter(
+        student_id__in=[e.student_id for e in enrollments],
+        credential_type__in=[r.credential_type_id for r in requirements],
+    ):
+        credentials.setdefault(credential.student_id, []).append(credential)
+    return requirements, [
+        (enrollment, ClearanceFile(tuple(requirements), tuple(credentials.get(enrollment.student_id, ()))))
+        for enrollment in enrollments
+    ]

@@ -165,6 +165,7 @@ MINUTE_JOBS = (
     "enrollment.notifications.send_due_emails",
     "enrollment.tasks.forget_expired_counters",
     "clinical.tasks.send_preceptor_links",
+    "clinical.tasks.remind_expiring_documents",
 )
 # Clinical shifts: booking and dropping close this many hours before a shift starts; patient contacts are logged
 # within this many hours of its end; a preceptor's sign-off link lasts this many days.

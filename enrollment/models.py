@@ -664,6 +664,10 @@ ACTION_WORDS = {
     "credential.verified": "Credential verified",
     "credential.rejected": "Credential rejected",
     "cohort.capacity_changed": "Cohort capacity changed",
+    "clinical.booked": "Booked a clinical shift",
+    "clinical.dropped": "Dropped a clinical shift",
+    "clinical.contact_logged": "Logged a patient contact",
+    "clinical.signed": "Clinical shift signed off by the preceptor",
 }
 
 

@@ -52,13 +52,14 @@ def backoff(attempts: int) -> datetime.timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def notify(enrollment: Enrollment, kind: str) -> OutgoingEmail:
-    """Queue an e-mail to the student about `enrollment`, in the caller's transaction (a rollback sends nothing)."""
-    return _queue(OutgoingEmail(enrollment=enrollment, kind=kind))
+def notify(enrollment: Enrollment, kind: str, *, about_id: int | None = None) -> OutgoingEmail:
+    """Queue an e-mail to the student about `enrollment`, in the caller's transaction (a rollback sends nothing).
+    `about_id` names the row an e-mail of a registered kind is about (a document that expires soon)."""
+    return _queue(OutgoingEmail(enrollment=enrollment, kind=kind, about_id=about_id))
 
 
-# Senders of e-mails to people who are not students, by kind, registered by the apps that write them (the clinical
-# app's preceptor links): each renders and sends one outbox row. The outbox, its retries and its admin are shared.
+# Senders of other apps' e-mails, by kind, registered by the apps that write them (the clinical app's preceptor links
+# and document reminders): each renders and sends one outbox row. The outbox, its retries and its admin are shared.
 SENDERS: dict[str, Callable[[OutgoingEmail], None]] = {}
 
 

@@ -200,3 +200,22 @@ def test_clinical_requirements_do_not_stop_a_signup(clinic):
     enrollment = enrollment_services.request_seat(cohort=clinic.cohort, student=student_details(), confirmed=True)
     assert enrollment.status == Enrollment.objects.get(pk=enrollment.pk).status == "ENROLLED"
     assert not services.clearance(enrollment, on=timezone.localdate()).cleared
+
+
+def test_reminders_go_30_and_7_days_before_a_document_expires_once_each(clinic, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from enrollment.models import OutgoingEmail
+
+    today = timezone.localdate()
+    enrollment = clinic.student(cleared_until=today + datetime.timedelta(days=30))
+    clinic.student(cleared_until=today + datetime.timedelta(days=200))  # not due
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.remind_expiring_documents(today=today) == 1
+        assert services.remind_expiring_documents(today=today) == 0  # once
+        assert services.remind_expiring_documents(today=today + datetime.timedelta(days=22)) == 0  # 8 days out
+        assert services.remind_expiring_documents(today=today + datetime.timedelta(days=23)) == 1  # 7 days out
+    kinds = list(OutgoingEmail.objects.filter(enrollment=enrollment).values_list("kind", flat=True))
+    assert sorted(k for k in kinds if k.startswith("document")) == ["document_expiring_30", "document_expiring_7"]
+    reminders = [m for m in mail.outbox if "TB test expires on" in m.subject]
+    assert len(reminders) == 2 and enrollment.token in reminders[0].body

@@ -182,3 +182,71 @@ def test_the_clinicals_page_runs_the_same_queries_with_more_data(client, clinic)
     services.book_shift(shift=clinic.shift(days=20), enrollment=enrollment)
     make_credential(enrollment.student, clinic.tb, status=CredentialStatus.VERIFIED)
     assert count() == before
+
+
+@pytest.fixture
+def staff_client(client, clinic):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from tests.factories import make_groups
+
+    make_groups()
+    user = get_user_model().objects.create_user("office", password="pw-for-tests-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Staff"))
+    client.force_login(user)
+    return client
+
+
+def test_the_clearance_board_shows_who_is_cleared_and_what_is_missing(staff_client, clinic):
+    cleared = clinic.student()
+    unverified = clinic.student(tb_status=CredentialStatus.UNVERIFIED)
+    unverified.student.last_name = "González"
+    unverified.student.save()
+    page = staff_client.get(reverse("admin:clinical_clearance_board", args=[clinic.cohort.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert cleared.student.last_name in text and "1 missing" in text and "Not yet verified" in text
+    assert clinic.cohort.code in staff_client.get(reverse("admin:clinical_clearance")).content.decode()
+    export = staff_client.get(reverse("admin:clinical_clearance_csv", args=[clinic.cohort.pk]))
+    body = export.content.decode("utf-8")
+    assert body.startswith("\ufeff") and "González" in body
+    assert staff_client.get(reverse("admin:clinical_clearance_board", args=[999999])).status_code == 404
+
+
+def test_the_clearance_board_is_for_staff_only(client, clinic):
+    from django.contrib.auth import get_user_model
+
+    url = reverse("admin:clinical_clearance_board", args=[clinic.cohort.pk])
+    assert client.get(url).status_code == 302  # anonymous: the login page
+    teacher = get_user_model().objects.create_user("teacher", password="pw-for-tests-123")
+    client.force_login(teacher)
+    assert client.get(url).status_code == 302  # not staff: the admin's login page
+
+
+def test_the_clearance_board_runs_the_same_queries_for_a_bigger_cohort(staff_client, clinic):
+    clinic.student()
+    url = reverse("admin:clinical_clearance_board", args=[clinic.cohort.pk])
+    staff_client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    for _ in range(8):
+        clinic.student(tb_status=CredentialStatus.UNVERIFIED)
+    assert count() == before
+
+
+def test_staff_see_fill_per_shift_and_per_site(staff_client, clinic):
+    shift = clinic.shift(capacity=4)
+    clinic.shift(capacity=2, days=9)
+    services.book_shift(shift=shift, enrollment=clinic.student())
+    shifts = staff_client.get(reverse("admin:clinical_shift_changelist")).content.decode()
+    assert "1 / 4" in shifts and "0 / 2" in shifts
+    sites = staff_client.get(reverse("admin:clinical_site_changelist")).content.decode()
+    assert "1 / 6" in sites
+    change = staff_client.get(reverse("admin:clinical_shift_change", args=[shift.pk])).content.decode()
+    assert clinic.cohort.code in change  # the bookings, read-only
