@@ -614,3 +614,14 @@ def test_a_disabled_minutes_field_is_not_sent_and_absent_still_records_zero(clie
     assert response.status_code == 302
     minutes = dict(Attendance.objects.values_list("enrollment__student__last_name", "minutes"))
     assert minutes == {"Zapata": 0, "Adams": 240}
+
+
+def test_staff_and_superusers_get_every_cohorts_next_class(client, school):
+    root = get_user_model().objects.create_superuser("root", password="pw-for-tests-123")
+    other_next = make_session(school["other"], days_from_now=2, topic="Vitals")
+    for user in (school["staff"], root):
+        client.force_login(user)
+        page = client.get("/instructor/").content.decode()
+        assert f'href="/instructor/sessions/{school["future"].pk}/attendance/"' in page
+        assert f'href="/instructor/sessions/{other_next.pk}/attendance/"' in page
+        assert client.get(f"/instructor/sessions/{other_next.pk}/attendance/").status_code == 200
