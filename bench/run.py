@@ -142,6 +142,8 @@ def prepare_fixtures() -> dict:
         return f"sessionid={client.cookies['sessionid'].value}"
 
     admin_cookie, instructor_cookie = cookie_for(admin_user), cookie_for(instructor)
+    # The instructor's every class: My cohorts, then the next-class shortcut to the attendance of 40 students.
+    latest = roster.sessions.filter(starts_at__lte=timezone.now()).order_by("-starts_at").first()
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -150,7 +152,9 @@ def prepare_fixtures() -> dict:
             ("course page", f"/courses/{emt.slug}/", None),
             ("cohort page", f"/cohorts/{cohort.pk}/", None),
             ("status page", f"/my/{status_token}/", None),
+            ("my cohorts", "/instructor/", instructor_cookie),
             ("roster (40 students)", f"/instructor/cohorts/{roster.pk}/", instructor_cookie),
+            ("attendance (40 students)", f"/instructor/sessions/{latest.pk}/attendance/", instructor_cookie),
             ("admin: cohorts", "/admin/courses/cohort/", admin_cookie),
             ("admin: enrollments", "/admin/enrollment/enrollment/", admin_cookie),
         ],

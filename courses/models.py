@@ -327,6 +327,17 @@ class ClassSessionQuerySet(models.QuerySet):
     def started(self, at: datetime.datetime) -> ClassSessionQuerySet:
         return self.filter(starts_at__lte=at)
 
+    def from_today(self, now: datetime.datetime) -> ClassSessionQuerySet:
+        """Today's classes (in the school's time zone, even once they have ended) and every later one, in order.
+
+        The portal's "next class" is the first of them: the instructor who takes attendance after tonight's class
+        still finds it at the top, and tomorrow it gives way to the next one.
+        """
+        start_of_today = timezone.make_aware(
+            datetime.datetime.combine(timezone.localdate(now), datetime.time.min), timezone.get_current_timezone()
+        )
+        return self.filter(ends_at__gt=start_of_today).order_by("starts_at", "pk")
+
     def total_minutes(self) -> int:
         """The full length of the selected sessions, in minutes (one aggregate query)."""
         total = self.order_by().aggregate(total=Sum(F("ends_at") - F("starts_at")))["total"]

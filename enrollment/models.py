@@ -432,8 +432,8 @@ def load_seat_counts(cohort: Cohort, *, at: datetime.datetime | None = None) -> 
 
 
 def with_progress(cohorts: models.QuerySet[Cohort], *, now: datetime.datetime) -> models.QuerySet[Cohort]:
-    """Annotate the portal's cohort figures in one query: seat counts, the next session, the minutes scheduled so far,
-    the seated students and their attended and excused totals (for Hours)."""
+    """Annotate the portal's cohort figures in one query: seat counts, the next class (ClassSession.from_today), the
+    minutes scheduled so far, the seated students and their attended and excused totals (for Hours)."""
     seated_statuses = sorted(ROSTER_STATUSES)
     started = ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__lte=now).order_by().values("cohort")
     seated_attendance = (
@@ -447,12 +447,11 @@ def with_progress(cohorts: models.QuerySet[Cohort], *, now: datetime.datetime) -
         .values("cohort")
         .annotate(n=Count("pk"))
     )
+    next_class = ClassSession.objects.filter(cohort=OuterRef("pk")).from_today(now)
     return with_seat_counts(cohorts).annotate(
-        next_session_at=Subquery(
-            ClassSession.objects.filter(cohort=OuterRef("pk"), starts_at__gt=now)
-            .order_by("starts_at")
-            .values("starts_at")[:1]
-        ),
+        # The next class (today's, or the first after today): its time and its pk, for the portal's shortcuts.
+        next_session_at=Subquery(next_class.values("starts_at")[:1]),
+        next_session_pk=Subquery(next_class.values("pk")[:1]),
         scheduled_so_far=Subquery(
             started.annotate(total=Sum(F("ends_at") - F("starts_at"))).values("total"), output_field=DurationField()
         ),

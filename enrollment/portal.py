@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +28,7 @@ from enrollment import services
 from enrollment.models import (
     AttendanceStatus,
     Credential,
+    CredentialStatus,
     Enrollment,
     EnrollmentStatus,
     Hours,
@@ -34,6 +36,7 @@ from enrollment.models import (
     enrollment_hours,
     with_progress,
 )
+from enrollment.services.eligibility import requirements_of
 
 S = EnrollmentStatus
 
@@ -90,10 +93,75 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
 # --- the roster -----------------------------------------------------------------------------------------------------
 
 
+def tel_href(phone: str) -> str:
+    """A `tel:` link for a phone number as people type it ("(312) 555-0101"): its digits, with a leading + kept."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        return ""
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
+
+
+@dataclass
+class CredentialLine:
+    """One requirement of the course for one student: the credential that meets it (or the closest one) and the
+    one word an instructor needs. "Not yet verified" is said only where the course asks staff to verify: it is the
+    eligibility check's `awaiting`, not a status read off the credential."""
+
+    name: str
+    credential: Credential | None
+    flag: str
+    ok: bool
+
+    def __str__(self) -> str:
+        parts = [self.name]
+        if self.flag:
+            parts.append(self.flag)
+        if self.credential is not None and self.credential.expires_on:
+            parts.append(_("expires %(day)s") % {"day": f"{self.credential.expires_on:%Y-%m-%d}"})
+        return parts[0] + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def credential_lines(
+    cohort: Cohort, student, credentials: list[Credential], requirements: list[Requirement], today: datetime.date
+) -> list[CredentialLine]:
+    """What the roster says about each requirement, from the one eligibility check (no query)."""
+    eligibility = services.check_eligibility(
+        cohort,
+        date_of_birth=student.date_of_birth,
+        credentials=credentials,
+        requirements=requirements,
+        today=today,
+    )
+    awaiting = {r.pk for r in eligibility.awaiting}
+    lines = []
+    for requirement in requirements:
+        name = requirement.credential_type.name
+        meeting = eligibility.meeting.get(requirement.pk)
+        if meeting is not None:
+            if requirement.pk in awaiting:
+                flag = _("not yet verified")
+            elif requirement.needs_verification:
+                flag = _("verified")
+            else:
+                flag = ""
+            lines.append(CredentialLine(name, meeting, flag, ok=requirement.pk not in awaiting))
+            continue
+        candidates = [c for c in credentials if c.credential_type_id == requirement.credential_type_id]
+        latest = max(candidates, key=lambda c: (c.expires_on or datetime.date.max, c.pk or 0), default=None)
+        if latest is None:
+            flag = _("missing")
+        elif latest.status == CredentialStatus.REJECTED:
+            flag = _("rejected")
+        else:
+            flag = _("expired")
+        lines.append(CredentialLine(name, latest, flag, ok=False))
+    return lines
+
+
 @dataclass
 class RosterRow:
     enrollment: Enrollment
-    credentials: list[Credential]
+    credentials: list[CredentialLine]
     hours: Hours
     nominal_hours: Decimal
     threshold: int
@@ -112,7 +180,10 @@ class RosterRow:
 
     @property
     def progress(self) -> str:
-        return f"{self.attended_hours} of {self.nominal_hours.normalize():f} h"
+        return _("%(attended)s of %(hours)s h") % {
+            "attended": self.attended_hours,
+            "hours": f"{self.nominal_hours.normalize():f}",
+        }
 
     @property
     def attendance_percent(self) -> int | None:
@@ -123,14 +194,13 @@ class RosterRow:
         return self.hours.at_risk(self.threshold)
 
     @property
+    def phone_href(self) -> str:
+        return tel_href(self.student.phone)
+
+    @property
     def credential_status(self) -> str:
-        if not self.credentials:
-            return ""
-        return "; ".join(
-            f"{c.credential_type.name}: {c.get_status_display()}"
-            + (f", expires {c.expires_on:%Y-%m-%d}" if c.expires_on else "")
-            for c in self.credentials
-        )
+        """The credential lines as one sentence, for the CSV."""
+        return "; ".join(str(line) for line in self.credentials)
 
 
 @dataclass
@@ -150,9 +220,10 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
     """The seated students with their hours, in a fixed number of queries whatever the cohort's size."""
     now = now or timezone.now()
     course = cohort.course
-    required_types = {
-        r.credential_type_id for r in Requirement.objects.filter(course_id=course.pk).only("credential_type_id")
-    }
+    requirements = requirements_of(cohort)
+    required_types = {r.credential_type_id for r in requirements}
+    # A finished cohort's credentials are judged on its last day, not against today.
+    judged_on = min(timezone.localdate(now), cohort.ends_on)
     scheduled_minutes = ClassSession.objects.filter(cohort=cohort).started(now).total_minutes()
     enrollments = (
         cohort.enrollments.for_roster()
@@ -160,16 +231,16 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
         .prefetch_related(
             Prefetch(
                 "student__credentials",
-                queryset=Credential.objects.filter(credential_type_id__in=required_types).select_related(
-                    "credential_type"
-                ),
+                queryset=Credential.objects.on_file()
+                .filter(credential_type_id__in=required_types)
+                .select_related("credential_type"),
             )
         )
     )
     rows = [
         RosterRow(
             enrollment=e,
-            credentials=list(e.student.credentials.all()),
+            credentials=credential_lines(cohort, e.student, list(e.student.credentials.all()), requirements, judged_on),
             hours=enrollment_hours(e, scheduled_minutes=scheduled_minutes),
             nominal_hours=Decimal(course.nominal_hours),
             threshold=course.attendance_threshold,
@@ -188,11 +259,16 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
 @require_http_methods(["GET"])
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort_or_404(request, pk)
-    sessions = list(cohort.sessions.order_by("starts_at"))
     now = timezone.now()
+    next_class = cohort.sessions.from_today(now).first()
+    # The next class first, then the others: those that have started (the latest first, where attendance is
+    # recorded), then the later ones.
+    sessions = [s for s in cohort.sessions.order_by("starts_at") if next_class is None or s.pk != next_class.pk]
     context = {
         "cohort": cohort,
         "roster": build_roster(cohort, now=now),
+        "next_class": next_class,
+        "next_class_started": next_class is not None and next_class.starts_at <= now,
         "past_sessions": [s for s in sessions if s.starts_at <= now][::-1],
         "future_sessions": [s for s in sessions if s.starts_at > now],
         # The calendar feed is public, so it exists only for the cohorts the public pages show.
@@ -270,13 +346,13 @@ class AttendanceForm(forms.Form):
             row = existing.get(enrollment.pk)
             name = enrollment.student.full_name
             self.fields[f"status_{enrollment.pk}"] = forms.ChoiceField(
-                label=f"Attendance of {name}",
+                label=_("Attendance of %(name)s") % {"name": name},
                 choices=AttendanceStatus.choices,
                 initial=row.status if row else AttendanceStatus.PRESENT,
                 widget=forms.RadioSelect,
             )
             self.fields[f"minutes_{enrollment.pk}"] = forms.IntegerField(
-                label=f"Minutes for {name}",
+                label=_("Minutes for %(name)s") % {"name": name},
                 min_value=0,
                 max_value=session.minutes,
                 initial=row.minutes if row else session.minutes,
@@ -317,7 +393,10 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except services.EnrollmentError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Attendance saved for {session.topic} ({cohort.code}).")
+            messages.success(
+                request,
+                _("Attendance saved for %(topic)s (%(cohort)s).") % {"topic": session.topic, "cohort": cohort.code},
+            )
             return redirect("portal:roster", pk=cohort.pk)
     context = {"session": session, "cohort": cohort, "form": form, "not_started": not_started}
     return render(request, "enrollment/portal/attendance.html", context)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import zoneinfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,9 +16,30 @@ from django.utils import timezone
 
 from courses.models import CohortStatus
 from enrollment import portal
-from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Enrollment, EnrollmentStatus
-from enrollment.services import AttendanceEntry, EnrollmentError, record_attendance, withdraw
-from tests.factories import make_cohort, make_course, make_session, make_student
+from enrollment.models import (
+    Attendance,
+    AttendanceStatus,
+    AuditEvent,
+    CredentialStatus,
+    Enrollment,
+    EnrollmentStatus,
+)
+from enrollment.services import (
+    AttendanceEntry,
+    EnrollmentError,
+    eligibility_on_file,
+    record_attendance,
+    withdraw,
+)
+from tests.factories import (
+    make_cohort,
+    make_course,
+    make_credential,
+    make_credential_type,
+    make_requirement,
+    make_session,
+    make_student,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -380,3 +403,225 @@ def test_the_students_history_shows_status_changes_not_attendance_marks(client, 
     page = client.get(enrollment.get_absolute_url()).content.decode()
     assert "Withdrew (Moving to Peoria)" in page
     assert "Attendance recorded" not in page
+
+
+# --- the next class -----------------------------------------------------------------------------------------------
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+
+
+def test_my_cohorts_links_the_next_class_to_its_attendance_and_sign_in_sheet(client, school):
+    client.force_login(school["instructor"])
+    page = client.get("/instructor/").content.decode()
+    future = school["future"].pk
+    assert f'href="/instructor/sessions/{future}/attendance/"' in page
+    assert f'href="/instructor/sessions/{future}/sign-in/"' in page
+    assert "Take attendance for" in page
+    # The past session is not the next class; another instructor's cohort is not there at all.
+    assert f"/instructor/sessions/{school['past'].pk}/" not in page
+    assert f"/instructor/sessions/{school['other_session'].pk}/" not in page
+
+
+def test_another_instructor_gets_no_shortcut_to_a_cohort_they_do_not_teach(client, school):
+    client.force_login(school["instructor2"])
+    page = client.get("/instructor/").content.decode()
+    assert f"/instructor/sessions/{school['future'].pk}/" not in page
+    assert client.get(f"/instructor/sessions/{school['future'].pk}/attendance/").status_code == 404
+
+
+def test_a_cohort_with_no_class_ahead_says_so(client, school):
+    school["future"].delete()
+    client.force_login(school["instructor"])
+    page = client.get("/instructor/").content.decode()
+    assert "No more classes scheduled." in page
+    assert "Take attendance for" not in page
+    roster = client.get(f"/instructor/cohorts/{school['cohort'].pk}/").content.decode()
+    assert "No more classes are scheduled." in roster
+
+
+def test_tonights_class_stays_the_next_class_until_midnight_in_chicago(client, school):
+    """Attendance is often taken after class: tonight's class stays at the top until the day is over."""
+    cohort = school["cohort"]
+    evening = datetime.datetime(2026, 10, 13, 18, 0, tzinfo=CHICAGO)
+    tonight = make_session(cohort, starts_at=evening, ends_at=evening + datetime.timedelta(hours=4), topic="Shock")
+    thursday = make_session(
+        cohort,
+        starts_at=evening + datetime.timedelta(days=2),
+        ends_at=evening + datetime.timedelta(days=2, hours=4),
+        topic="Burns",
+    )
+    school["future"].delete()
+    school["past"].delete()
+    client.force_login(school["instructor"])
+    for moment, expected in [
+        (datetime.datetime(2026, 10, 13, 9, 0, tzinfo=CHICAGO), tonight),  # this morning
+        (datetime.datetime(2026, 10, 13, 19, 0, tzinfo=CHICAGO), tonight),  # in class
+        (datetime.datetime(2026, 10, 13, 23, 30, tzinfo=CHICAGO), tonight),  # after class, the same evening
+        (datetime.datetime(2026, 10, 14, 0, 30, tzinfo=CHICAGO), thursday),  # the next day
+    ]:
+        with time_machine.travel(moment, tick=False):
+            page = client.get("/instructor/").content.decode()
+            roster = client.get(f"/instructor/cohorts/{cohort.pk}/").content.decode()
+        shortcut = f'href="/instructor/sessions/{expected.pk}/attendance/"'
+        assert shortcut in page, moment
+        assert roster.index(shortcut) < roster.index("Class sessions"), moment
+
+
+def test_the_roster_lists_the_next_session_first_then_the_others(client, school):
+    cohort = school["cohort"]
+    earlier = make_session(cohort, days_from_now=-14, topic="Scene size-up")
+    later = make_session(cohort, days_from_now=10, topic="Childbirth")
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/cohorts/{cohort.pk}/").content.decode()
+    sessions = page[page.index("Class sessions") :]
+    order = [
+        sessions.index(f"/instructor/sessions/{s.pk}/sign-in/")
+        for s in (school["future"], school["past"], earlier, later)
+    ]
+    assert order == sorted(order), "next class, then the latest past ones first, then the later ones"
+    assert "Next class" in sessions[: order[0]]
+    # The card above the roster leads to the same class.
+    top = page[: page.index("Class sessions")]
+    assert f'href="/instructor/sessions/{school["future"].pk}/attendance/"' in top
+
+
+# --- the roster on a phone: contact links ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "href"),
+    [("(312) 555-0101", "tel:3125550101"), ("+1 312 555 0101", "tel:+13125550101"), ("312.555.0101", "tel:3125550101")],
+)
+def test_phone_numbers_are_tel_links_and_addresses_mailto_links(client, school, typed, href):
+    seat(school["cohort"], first_name="Bo", last_name="Adams", phone=typed, email="bo.adams@example.com")
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/cohorts/{school['cohort'].pk}/").content.decode()
+    # Once in the phone's cards, once in the table.
+    assert page.count(f'href="{href}"') == 2
+    assert page.count('href="mailto:bo.adams@example.com"') == 2
+
+
+def test_tel_href_keeps_digits_and_a_leading_plus():
+    assert portal.tel_href("(312) 555-0101 ") == "tel:3125550101"
+    assert portal.tel_href(" +44 20 7946 0958") == "tel:+442079460958"
+    assert portal.tel_href("") == ""
+    assert portal.tel_href("call the office") == ""
+
+
+# --- credentials: "not yet verified" only where the course asks staff to verify ---------------------------------------
+
+
+@pytest.fixture
+def two_requirements(school):
+    course = school["cohort"].course
+    cpr = make_credential_type("CPR_BLS", "CPR/BLS card")
+    license = make_credential_type("EMT", "EMT license")
+    make_requirement(course, cpr, needs_verification=False)
+    make_requirement(course, license, needs_verification=True)
+    return cpr, license
+
+
+def _lines(cohort, last_name: str) -> dict[str, str]:
+    row = next(r for r in portal.build_roster(cohort).rows if r.student.last_name == last_name)
+    return {line.name: line.flag for line in row.credentials}
+
+
+def test_not_yet_verified_is_flagged_only_for_credentials_the_course_asks_staff_to_verify(
+    client, school, two_requirements
+):
+    cpr, license = two_requirements
+    cohort = school["cohort"]
+    student = school["enrollment"].student
+    make_credential(student, cpr, status=CredentialStatus.UNVERIFIED)
+    make_credential(student, license, status=CredentialStatus.UNVERIFIED)
+    assert _lines(cohort, "Zapata") == {"CPR/BLS card": "", "EMT license": "not yet verified"}
+
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/cohorts/{cohort.pk}/").content.decode()
+    assert page.count("not yet verified") == 2  # the license, in the card and in the table; never the CPR card
+    assert "Not yet verified" not in page
+    rows = list(csv.reader(io.StringIO(client.get(f"/instructor/cohorts/{cohort.pk}/roster.csv").content.decode())))
+    credentials = rows[1][5]
+    assert "CPR/BLS card: expires" in credentials
+    assert "EMT license: not yet verified, expires" in credentials
+
+
+def test_a_verified_licence_says_verified_and_a_missing_or_expired_one_says_so(school, two_requirements):
+    cpr, license = two_requirements
+    cohort = school["cohort"]
+    student = school["enrollment"].student
+    make_credential(student, license, status=CredentialStatus.VERIFIED)
+    make_credential(student, cpr, expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    assert _lines(cohort, "Zapata") == {"CPR/BLS card": "expired", "EMT license": "verified"}
+
+    other = seat(cohort, last_name="Young").student
+    make_credential(other, license, status=CredentialStatus.REJECTED)
+    assert _lines(cohort, "Young") == {"CPR/BLS card": "missing", "EMT license": "rejected"}
+
+
+def test_the_flag_follows_the_eligibility_check(school, two_requirements):
+    """One rule: the roster's "not yet verified" is exactly the eligibility check's `awaiting`."""
+    cpr, license = two_requirements
+    cohort = school["cohort"]
+    student = school["enrollment"].student
+    make_credential(student, cpr)
+    make_credential(student, license)
+    eligibility = eligibility_on_file(cohort, student)
+    flagged = {name for name, flag in _lines(cohort, "Zapata").items() if flag == "not yet verified"}
+    assert flagged == set(eligibility.awaiting_names) == {"EMT license"}
+
+
+def test_roster_with_credentials_runs_the_same_queries_for_5_and_40_students(client, school, two_requirements):
+    cpr, license = two_requirements
+    client.force_login(school["instructor"])
+    cohort = school["cohort"]
+    counts = []
+    for size in (5, 40):
+        while Enrollment.objects.filter(cohort=cohort, status=S.ENROLLED).count() < size:
+            student = seat(cohort).student
+            make_credential(student, cpr)
+            make_credential(student, license, status=CredentialStatus.VERIFIED)
+        counts.append(
+            (
+                _queries(client, "/instructor/"),
+                _queries(client, f"/instructor/cohorts/{cohort.pk}/"),
+                _queries(client, f"/instructor/cohorts/{cohort.pk}/roster.csv"),
+            )
+        )
+    assert counts[0] == counts[1]
+
+
+# --- attendance on a phone ------------------------------------------------------------------------------------------
+
+
+def test_attendance_rows_tie_each_choice_to_its_minutes_and_load_the_script(client, school):
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/sessions/{school['past'].pk}/attendance/").content.decode()
+    pk = school["enrollment"].pk
+    assert page.count(f'data-minutes-input="id_minutes_{pk}"') == 4
+    assert 'src="/static/js/attendance.js"' in page
+    assert "style=" not in page
+    assert "<script>" not in page
+
+
+def test_a_disabled_minutes_field_is_not_sent_and_absent_still_records_zero(client, school):
+    """Without the minutes (a disabled field is not submitted) Absent and Excused record 0, Present the session."""
+    bo = seat(school["cohort"], first_name="Bo", last_name="Adams")
+    client.force_login(school["instructor"])
+    url = f"/instructor/sessions/{school['past'].pk}/attendance/"
+    pk = school["enrollment"].pk
+    response = client.post(url, {f"status_{pk}": "absent", f"status_{bo.pk}": "present"})
+    assert response.status_code == 302
+    minutes = dict(Attendance.objects.values_list("enrollment__student__last_name", "minutes"))
+    assert minutes == {"Zapata": 0, "Adams": 240}
+
+
+def test_staff_and_superusers_get_every_cohorts_next_class(client, school):
+    root = get_user_model().objects.create_superuser("root", password="pw-for-tests-123")
+    other_next = make_session(school["other"], days_from_now=2, topic="Vitals")
+    for user in (school["staff"], root):
+        client.force_login(user)
+        page = client.get("/instructor/").content.decode()
+        assert f'href="/instructor/sessions/{school["future"].pk}/attendance/"' in page
+        assert f'href="/instructor/sessions/{other_next.pk}/attendance/"' in page
+        assert client.get(f"/instructor/sessions/{other_next.pk}/attendance/").status_code == 200
