@@ -250,3 +250,30 @@ def test_staff_see_fill_per_shift_and_per_site(staff_client, clinic):
     assert "1 / 6" in sites
     change = staff_client.get(reverse("admin:clinical_shift_change", args=[shift.pk])).content.decode()
     assert clinic.cohort.code in change  # the bookings, read-only
+
+
+def test_the_roster_shows_clinical_progress_and_flags_a_student_behind(client, clinic):
+    from django.contrib.auth import get_user_model
+
+    teacher = get_user_model().objects.create_user("teacher", password="pw-for-tests-123")
+    clinic.cohort.instructors.add(teacher)
+    clinic.cohort.starts_on = timezone.localdate() - datetime.timedelta(days=60)
+    clinic.cohort.ends_on = timezone.localdate() + datetime.timedelta(days=30)
+    clinic.cohort.save()
+    on_pace = clinic.student()
+    behind = clinic.student()
+    shift = clinic.shift(days=-1, hours=12)
+    Booking.objects.create(
+        shift=shift, enrollment=on_pace, attended=True, signed_minutes=20 * 60, signed_at=timezone.now()
+    )
+    client.force_login(teacher)
+    page = client.get(reverse("portal:roster", args=[clinic.cohort.pk])).content.decode()
+    assert "Clinicals: ED h 20 of 24" in page
+    assert "Clinicals: ED h 0 of 24 · ambulance h 0 of 24 · contacts 0 of 10 (behind)" in page
+    from enrollment.portal import build_roster
+
+    rows = {row.enrollment.pk: row for row in build_roster(clinic.cohort).rows}
+    assert rows[behind.pk].at_risk and not rows[behind.pk].behind_on_hours
+    assert rows[on_pace.pk].notes[0].at_risk  # ambulance hours and contacts are behind too
+    csv_text = client.get(reverse("portal:roster_csv", args=[clinic.cohort.pk])).content.decode()
+    assert "Clinicals: ED h 20 of 24" in csv_text
