@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import ClassSession, Cohort, CohortStatus, Course, SessionKind
+from demo import clinical as demo_clinicals
 from enrollment import services
 from enrollment.models import (
     Attendance,
@@ -405,6 +406,7 @@ class Command(BaseCommand):
         with override_settings(MAILERS=NO_MAIL), transaction.atomic():
             # The school's real catalogue first: the demo's cohorts are of its courses.
             call_command("load_catalogue", verbosity=0)
+            call_command("load_clinical_catalogue", verbosity=0)
             courses = Course.objects.in_bulk({plan.course for plan in PLANS}, field_name="slug")
             users = self.load_users(password)
             if reset:
@@ -463,6 +465,7 @@ class Command(BaseCommand):
         # Audit events are append-only and their queryset refuses delete(). Only this demo reset removes them: a raw
         # DELETE of the rows that belong to the demo enrollments about to go, run in the same transaction.
         AuditEvent.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(AuditEvent.objects.db)
+        demo_clinicals.delete(cohorts)
         enrollments.delete()  # attendance goes with them
         Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN, enrollments__isnull=True).delete()
         cohorts.delete()  # class sessions go with them
@@ -522,6 +525,8 @@ class DemoSchool:
                 cohort.status = CohortStatus.RUNNING
                 cohort.save(update_fields=["status"])
             self.act_on(plan, enrollments)
+            if plan.running:
+                demo_clinicals.build(cohort, staff=self.users["staff"], rng=self.rng, today=self.today)
 
     def add_cohort(self, plan: CohortPlan) -> Cohort:
         course = self.courses[plan.course]
