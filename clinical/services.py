@@ -254,6 +254,10 @@ def drop_booking(
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status != BookingStatus.BOOKED:
         raise EnrollmentError(_("This booking has already been dropped."), code="not_booked")
+    if booking.is_signed:
+        raise EnrollmentError(
+            _("Your preceptor has signed this shift, so it cannot be dropped."), code="already_signed"
+        )
     _refuse_after_close(shift, now, doing=_("Dropping the shift"))
     booking.status = BookingStatus.DROPPED
     booking.dropped_at = now

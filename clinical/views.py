@@ -68,17 +68,17 @@ def _clinicals_page(
     offered = [
         {
             "shift": shift,
-            "mine": shift.pk in booked_shifts,
             "full": shift.booked >= shift.capacity,
             "closed": now >= services.booking_closes(shift),
             "clearance": on_file.on(timezone.localdate(shift.starts_at)),
         }
         for shift in shifts
+        if shift.pk not in booked_shifts
     ]
     rows = [
         {
             "booking": booking,
-            "can_drop": now < services.booking_closes(booking.shift),
+            "can_drop": not booking.is_signed and now < services.booking_closes(booking.shift),
             "can_log": not booking.is_signed and booking.shift.ends_at <= now <= services.log_closes(booking.shift),
             "log_closes": services.log_closes(booking.shift),
             "ended": booking.shift.ends_at <= now,
