@@ -742,7 +742,8 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             )
             for name, view in [("verify", self.verify_credential_view), ("reject", self.reject_credential_view)]
         ]
-        return [review, add, resolve, *decisions, *credential_decisions, *super().get_urls()]
+        # The credential ones first: `<path:object_id>/reject/` would also match a credential's reject URL.
+        return [review, add, resolve, *credential_decisions, *decisions, *super().get_urls()]
 
     # --- the enrollment's page: its status, the decisions legal from it, credentials, messages, history ----------
 

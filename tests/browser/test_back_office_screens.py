@@ -97,3 +97,81 @@ def test_back_office_lists_fit_a_laptop(live_server, page: Page, school, screens
     expect(page.locator("#result_list")).to_be_visible()
     screenshot(f"back-office-{name}-laptop")
     assert_no_sideways_scrolling(page)
+
+
+def test_enrollment_page_buttons_approve_move_and_withdraw(live_server, page: Page, school, screenshot):
+    log_in(page, live_server)
+
+    # A pending enrollment: its page says so in words and offers Approve, Reject, Move and Withdraw.
+    page.goto(live_server.url + f"/admin/enrollment/enrollment/{school['pending'].pk}/change/")
+    status = page.locator("#enrollment-status-title + .enrollment-panel-body")
+    expect(status.get_by_text("Pending review")).to_be_visible()
+    for name in ["Approve", "Reject", "Move to another cohort", "Withdraw", "Write to the student"]:
+        expect(status.get_by_role(re_role(name), name=name)).to_be_visible()
+    expect(page.get_by_role("heading", name="Credentials of Ana Zapata-Villanueva")).to_be_visible()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    screenshot("back-office-enrollment-page-pending-laptop")
+    assert_page_fits(page)
+    status.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Ana Zapata-Villanueva is enrolled in EMT-2027-SPR-EVE.")).to_be_visible()
+    expect(status.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(page.get_by_role("row").filter(has_text="Credentials verified; seat confirmed")).to_be_visible()
+    screenshot("back-office-enrollment-page-enrolled-laptop")
+
+    # Move an enrolled student to the summer cohort.
+    page.goto(live_server.url + f"/admin/enrollment/enrollment/{school['moving'].pk}/change/")
+    page.get_by_role("link", name="Move to another cohort").click()
+    page.get_by_label("Move to").select_option(
+        label=page.get_by_label("Move to").locator("option", has_text="EMT-2027-SUM-DAY").inner_text()
+    )
+    page.get_by_label("Reason (optional)").fill("Works days now.")
+    screenshot("back-office-enrollment-move-laptop")
+    page.get_by_role("button", name="Move to another cohort").click()
+    expect(page.get_by_text("Bo Adams moved from EMT-2027-SPR-EVE to EMT-2027-SUM-DAY")).to_be_visible()
+
+    # Withdraw, with a reason; then write to the student.
+    page.goto(live_server.url + f"/admin/enrollment/enrollment/{school['leaving'].pk}/change/")
+    page.get_by_role("link", name="Withdraw").click()
+    page.get_by_label("Reason").fill("Moved out of state.")
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_text("Carmen Delgado: withdrawn from EMT-2027-SPR-EVE.")).to_be_visible()
+    expect(page.locator(".enrollment-status")).to_have_text("Withdrawn")
+    page.get_by_role("link", name="Write to the student").click()
+    page.get_by_label("Message to the student").fill("We kept your deposit on file for the fall cohort.")
+    page.get_by_role("button", name="Write to the student").click()
+    expect(page.get_by_text("Message sent to Carmen Delgado")).to_be_visible()
+    screenshot("back-office-enrollment-page-withdrawn-laptop")
+
+    moved = Enrollment.objects.get(student=school["moving"].student, cohort=school["summer"])
+    assert Enrollment.objects.get(pk=school["pending"].pk).status == S.ENROLLED
+    assert Enrollment.objects.get(pk=school["moving"].pk).status == S.WITHDRAWN
+    assert moved.status == S.ENROLLED
+    assert Enrollment.objects.get(pk=school["leaving"].pk).status == S.WITHDRAWN
+    # The freed seats of the spring cohort went to the person waiting.
+    assert Enrollment.objects.get(pk=school["waiting"].pk).status == S.OFFERED
+
+    # The student reads the message on their status page.
+    page.goto(live_server.url + school["leaving"].get_absolute_url())
+    expect(page.get_by_role("heading", name="Messages from the school")).to_be_visible()
+    expect(page.get_by_text("We kept your deposit on file for the fall cohort.")).to_be_visible()
+
+
+def test_audit_trail_names_people_in_words(live_server, page: Page, school, screenshot):
+    services.withdraw(enrollment=school["leaving"], actor=school["staff"], reason="Moved out of state.")
+    log_in(page, live_server)
+    page.goto(live_server.url + "/admin/enrollment/auditevent/")
+    row = page.get_by_role("row").filter(has_text="Moved out of state.")
+    expect(row).to_contain_text("Carmen Delgado")
+    expect(row).to_contain_text("Enrolled → Withdrawn")
+    expect(row).to_contain_text("Withdrew")
+    row.get_by_role("link").first.click()
+    expect(page.get_by_text("Enrolled → Withdrawn")).to_be_visible()
+    screenshot("back-office-audit-event-laptop")
+
+
+def re_role(name: str) -> str:
+    return "button" if name == "Approve" else "link"
+
+
+def assert_page_fits(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
