@@ -142,6 +142,9 @@ def prepare_fixtures() -> dict:
         return f"sessionid={client.cookies['sessionid'].value}"
 
     admin_cookie, instructor_cookie = cookie_for(admin_user), cookie_for(instructor)
+    # The enrollment page staff open most: one in the review queue (credentials to verify, the whole history).
+    pending = Enrollment.objects.filter(status=EnrollmentStatus.PENDING_REVIEW).order_by("pk").first()
+    pending_pk = (pending or Enrollment.objects.order_by("pk").first()).pk
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -153,6 +156,8 @@ def prepare_fixtures() -> dict:
             ("roster (40 students)", f"/instructor/cohorts/{roster.pk}/", instructor_cookie),
             ("admin: cohorts", "/admin/courses/cohort/", admin_cookie),
             ("admin: enrollments", "/admin/enrollment/enrollment/", admin_cookie),
+            ("admin: an enrollment", f"/admin/enrollment/enrollment/{pending_pk}/change/", admin_cookie),
+            ("admin: audit trail", "/admin/enrollment/auditevent/", admin_cookie),
         ],
         "course": emt,
     }
