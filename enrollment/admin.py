@@ -190,13 +190,18 @@ class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
 @admin.action(description="Verify selected credentials", permissions=["change"])
 def verify_credentials(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-    apply_to_each(
-        request,
-        queryset,
-        done_word="verified",
-        change=lambda credential: services.verify_credential(credential=credential, actor=request.user),
-        label=str,
-    )
+    approved: list[Enrollment] = []
+
+    def verify(credential: Credential) -> None:
+        approved.extend(services.verify_credential(credential=credential, actor=request.user).approved)
+
+    apply_to_each(request, queryset, done_word="verified", change=verify, label=str)
+    if approved:
+        messages.success(
+            request,
+            _("Reviews finished, the last awaited credential verified: %(enrollments)s now enrolled.")
+            % {"enrollments": ", ".join(enrollment_label(e) for e in approved)},
+        )
 
 
 @admin.action(description="Reject selected credentials (asks for a reason)", permissions=["change"])

@@ -293,3 +293,31 @@ def test_audit_event_title_is_in_chicago_time(staff_client, school):
     assert "2026-06-30 22:30" in response.text
     assert "Jun 30, 2026" in response.text
     assert timezone.get_current_timezone_name() == "America/Chicago"
+
+
+def test_verify_action_on_the_credential_list_finishes_reviews_too(staff_client, school, run_action, messages_of):
+    response = run_action(
+        staff_client, "verify_credentials", [school.credential], url=reverse("admin:enrollment_credential_changelist")
+    )
+    assert messages_of(response) == [
+        "1 verified",
+        "Reviews finished, the last awaited credential verified: Dana Reyes in EMT-2026-FALL-EVE now enrolled.",
+    ]
+    school.enrollment.refresh_from_db()
+    assert school.enrollment.status == S.ENROLLED
+
+
+def test_a_review_still_waiting_for_another_credential_stays_pending(staff_client, school, status_of):
+    from tests.factories import make_credential, make_credential_type, make_requirement
+
+    license_type = make_credential_type("EMT_LIC", "EMT license")
+    make_requirement(school.course, license_type, needs_verification=True)
+    license_card = make_credential(school.student, license_type)
+
+    verification = services.verify_credential(credential=school.credential, actor=staff_client.user)
+
+    assert verification.approved == []
+    assert status_of(school.enrollment) == S.PENDING_REVIEW
+    finished = services.verify_credential(credential=license_card, actor=staff_client.user)
+    assert [e.pk for e in finished.approved] == [school.enrollment.pk]
+    assert status_of(school.enrollment) == S.ENROLLED
