@@ -83,6 +83,11 @@ def status_in_words(enrollment: Enrollment, *, position: int | None = None) -> s
     return label
 
 
+def page_of(enrollment: Enrollment) -> str:
+    """The enrollment's page in the back office."""
+    return reverse("admin:enrollment_enrollment_change", args=[enrollment.pk])
+
+
 def evidence_url(credential: Credential) -> str:
     """The permission-checked address of a credential's evidence (never its media URL, which is not served)."""
     return reverse("admin:enrollment_credential_evidence", args=[credential.pk])
@@ -345,10 +350,19 @@ class AttendanceRecordForm(forms.Form):
 
 
 def admin_form_page(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, form: forms.Form, explanation: str = ""
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    title: str,
+    form: forms.Form,
+    explanation: str = "",
+    submit: str = "",
+    cancel_url: str = "",
 ) -> TemplateResponse:
-    """A back-office page with one form, for the custom admin views that write through a service."""
+    """A back-office page with one form, for the custom admin views that write through a service. The button reads
+    `submit` (the title when not given); `cancel_url` adds a way back without doing anything."""
     context = form_page_context(modeladmin, request, title=title, explanation=explanation, form=form)
+    context.update({"submit_label": submit or title, "cancel_url": cancel_url})
     return TemplateResponse(request, "admin/enrollment/form_page.html", context)
 
 
@@ -817,7 +831,7 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return enrollment
 
     def back_to(self, enrollment: Enrollment) -> HttpResponse:
-        return redirect("admin:enrollment_enrollment_change", enrollment.pk)
+        return redirect(page_of(enrollment))
 
     def refused(self, request: HttpRequest, enrollment: Enrollment, action: str) -> HttpResponse | None:
         """Back to the page with the rule's sentence when `action` is not legal from the enrollment's status."""
@@ -871,7 +885,13 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
                 messages.success(request, done % {"student": enrollment.student, "cohort": enrollment.cohort.code})
                 return self.back_to(enrollment)
         return admin_form_page(
-            self, request, title=f"{title}: {enrollment_label(enrollment)}", form=form, explanation=explanation
+            self,
+            request,
+            title=f"{title}: {enrollment_label(enrollment)}",
+            form=form,
+            explanation=explanation,
+            submit=title,
+            cancel_url=page_of(enrollment),
         )
 
     def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -932,6 +952,8 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             request,
             title=_("Move to another cohort: %(enrollment)s") % {"enrollment": enrollment_label(enrollment)},
             form=form,
+            submit=_("Move to another cohort"),
+            cancel_url=page_of(enrollment),
             explanation=_(
                 "The student is signed up for the chosen cohort under the usual rules (age, required credentials, "
                 "capacity and waitlist; not its enrollment window) and may land enrolled, pending review or on its "
@@ -960,6 +982,8 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             request,
             title=_("Write to the student: %(enrollment)s") % {"enrollment": enrollment_label(enrollment)},
             form=form,
+            submit=_("Send to the student"),
+            cancel_url=page_of(enrollment),
             explanation=_(
                 "The student reads this: it is e-mailed to %(email)s and shown on their status page. Internal notes "
                 "belong in a decision's reason, which stays in the history."
@@ -1011,6 +1035,8 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             request,
             title=_("Reject credential: %(credential)s") % {"credential": credential},
             form=form,
+            submit=_("Reject credential"),
+            cancel_url=page_of(enrollment),
             explanation=_("A rejected credential no longer meets any course requirement."),
         )
 

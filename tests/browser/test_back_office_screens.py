@@ -138,7 +138,8 @@ def test_enrollment_page_buttons_approve_move_and_withdraw(live_server, page: Pa
     expect(page.locator(".enrollment-status")).to_have_text("Withdrawn")
     page.get_by_role("link", name="Write to the student").click()
     page.get_by_label("Message to the student").fill("We kept your deposit on file for the fall cohort.")
-    page.get_by_role("button", name="Write to the student").click()
+    screenshot("back-office-enrollment-message-laptop")
+    page.get_by_role("button", name="Send to the student").click()
     expect(page.get_by_text("Message sent to Carmen Delgado")).to_be_visible()
     screenshot("back-office-enrollment-page-withdrawn-laptop")
 
