@@ -321,3 +321,25 @@ def test_a_review_still_waiting_for_another_credential_stays_pending(staff_clien
     finished = services.verify_credential(credential=license_card, actor=staff_client.user)
     assert [e.pk for e in finished.approved] == [school.enrollment.pk]
     assert status_of(school.enrollment) == S.ENROLLED
+
+
+@pytest.mark.parametrize("object_id", ["abc", "99999999999999999999999", "0"])
+def test_a_bad_enrollment_key_is_404_not_500(staff_client, school, object_id):
+    for name in ["approve", "reject", "move", "withdraw", "message"]:
+        url = reverse(f"admin:enrollment_enrollment_{name}", args=[object_id])
+        response = staff_client.post(url) if name == "approve" else staff_client.get(url)
+        assert response.status_code == 404, (name, response.status_code)
+
+
+def test_a_message_too_long_is_a_form_error(staff_client, school):
+    response = staff_client.post(action_url(school.enrollment, "message"), {"body": "x" * 4001})
+    assert response.status_code == 200
+    assert response.context["form"].errors["body"]
+    assert not StudentMessage.objects.exists()
+
+
+def test_move_with_a_cohort_key_that_is_not_a_number_is_a_form_error(staff_client, school, status_of):
+    response = staff_client.post(action_url(school.enrollment, "move"), {"to_cohort": "EMT'--"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["to_cohort"]
+    assert status_of(school.enrollment) == S.PENDING_REVIEW
