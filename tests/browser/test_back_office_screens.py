@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "elite-demo-2026"
 LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
 S = EnrollmentStatus
 
 
@@ -155,6 +156,9 @@ def test_enrollment_page_buttons_approve_move_and_withdraw(live_server, page: Pa
     page.goto(live_server.url + school["leaving"].get_absolute_url())
     expect(page.get_by_role("heading", name="Messages from the school")).to_be_visible()
     expect(page.get_by_text("We kept your deposit on file for the fall cohort.")).to_be_visible()
+    page.set_viewport_size(PHONE)
+    screenshot("status-page-message-from-school-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_audit_trail_names_people_in_words(live_server, page: Page, school, screenshot):
