@@ -144,6 +144,9 @@ def prepare_fixtures() -> dict:
     admin_cookie, instructor_cookie = cookie_for(admin_user), cookie_for(instructor)
     # The instructor's every class: My cohorts, then the next-class shortcut to the attendance of 40 students.
     latest = roster.sessions.filter(starts_at__lte=timezone.now()).order_by("-starts_at").first()
+    # The enrollment page staff open most: one in the review queue (credentials to verify, the whole history).
+    pending = Enrollment.objects.filter(status=EnrollmentStatus.PENDING_REVIEW).order_by("pk").first()
+    pending_pk = (pending or Enrollment.objects.order_by("pk").first()).pk
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -157,6 +160,8 @@ def prepare_fixtures() -> dict:
             ("attendance (40 students)", f"/instructor/sessions/{latest.pk}/attendance/", instructor_cookie),
             ("admin: cohorts", "/admin/courses/cohort/", admin_cookie),
             ("admin: enrollments", "/admin/enrollment/enrollment/", admin_cookie),
+            ("admin: an enrollment", f"/admin/enrollment/enrollment/{pending_pk}/change/", admin_cookie),
+            ("admin: audit trail", "/admin/enrollment/auditevent/", admin_cookie),
         ],
         "course": emt,
     }

@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
@@ -29,9 +30,11 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -42,6 +45,7 @@ from enrollment import notifications, services
 from enrollment.evidence import EVIDENCE_CONTENT_TYPES, sniff_file_kind
 from enrollment.forms import check_evidence
 from enrollment.models import (
+    ACTION_WORDS,
     Attendance,
     AttendanceStatus,
     AuditEvent,
@@ -52,6 +56,36 @@ from enrollment.models import (
     Student,
     with_seat_counts,
 )
+from enrollment.services.core import refuse_action
+
+
+def when(moment: datetime.datetime | None) -> SafeString | str:
+    """A time as staff read it, in Chicago time: the day on one line, the time under it (keeps columns narrow)."""
+    if moment is None:
+        return "-"
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}"><span class="cell-line">{}</span> <span class="cell-line">{}</span></time>',
+        local.isoformat(),
+        date_format(local, "M j, Y"),
+        date_format(local, "g:i A"),
+    )
+
+
+def status_in_words(enrollment: Enrollment, *, position: int | None = None) -> str:
+    """The status as staff read it: "Waitlisted (#3)", "Seat offered until Dec 3, 5:00 PM"."""
+    label = enrollment.get_status_display()
+    if enrollment.status == EnrollmentStatus.WAITLISTED and position:
+        return _("%(status)s (#%(position)s)") % {"status": label, "position": position}
+    if enrollment.status == EnrollmentStatus.OFFERED and enrollment.offer_expires_at:
+        deadline = date_format(timezone.localtime(enrollment.offer_expires_at), "M j, g:i A")
+        return _("%(status)s until %(deadline)s") % {"status": label, "deadline": deadline}
+    return label
+
+
+def page_of(enrollment: Enrollment) -> str:
+    """The enrollment's page in the back office."""
+    return reverse("admin:enrollment_enrollment_change", args=[enrollment.pk])
 
 
 def evidence_url(credential: Credential) -> str:
@@ -161,13 +195,18 @@ class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
 @admin.action(description="Verify selected credentials", permissions=["change"])
 def verify_credentials(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-    apply_to_each(
-        request,
-        queryset,
-        done_word="verified",
-        change=lambda credential: services.verify_credential(credential=credential, actor=request.user),
-        label=str,
-    )
+    approved: list[Enrollment] = []
+
+    def verify(credential: Credential) -> None:
+        approved.extend(services.verify_credential(credential=credential, actor=request.user).approved)
+
+    apply_to_each(request, queryset, done_word="verified", change=verify, label=str)
+    if approved:
+        messages.success(
+            request,
+            _("Reviews finished, the last awaited credential verified: %(enrollments)s now enrolled.")
+            % {"enrollments": ", ".join(enrollment_label(e) for e in approved)},
+        )
 
 
 @admin.action(description="Reject selected credentials (asks for a reason)", permissions=["change"])
@@ -311,10 +350,19 @@ class AttendanceRecordForm(forms.Form):
 
 
 def admin_form_page(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, form: forms.Form, explanation: str = ""
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    title: str,
+    form: forms.Form,
+    explanation: str = "",
+    submit: str = "",
+    cancel_url: str = "",
 ) -> TemplateResponse:
-    """A back-office page with one form, for the custom admin views that write through a service."""
+    """A back-office page with one form, for the custom admin views that write through a service. The button reads
+    `submit` (the title when not given); `cancel_url` adds a way back without doing anything."""
     context = form_page_context(modeladmin, request, title=title, explanation=explanation, form=form)
+    context.update({"submit_label": submit or title, "cancel_url": cancel_url})
     return TemplateResponse(request, "admin/enrollment/form_page.html", context)
 
 
@@ -330,30 +378,6 @@ def form_page_context(
         "opts": modeladmin.model._meta,
         "media": modeladmin.media + form.media,
     }
-
-
-class AuditEventInline(admin.TabularInline):
-    """The enrollment's history, oldest first."""
-
-    model = AuditEvent
-    extra = 0
-    fields = ["at", "action", "from_status", "to_status", "actor", "reason"]
-    readonly_fields = fields
-    ordering = ["at", "pk"]
-    can_delete = False
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
-        return False
 
 
 # --- enrollment actions: each row goes through a service, and the outcome is reported row by row -----------------
@@ -396,6 +420,15 @@ def apply_to_each(
         report += f"; {len(skipped)} skipped: " + " ".join(skipped)
     level = messages.SUCCESS if not skipped else messages.WARNING if done else messages.ERROR
     messages.add_message(request, level, report)
+
+
+class StudentMessageForm(forms.Form):
+    body = forms.CharField(
+        label=_lazy("Message to the student"),
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        max_length=4000,
+        help_text=_lazy("Plain text. The student reads exactly this."),
+    )
 
 
 class ReasonForm(forms.Form):
@@ -667,15 +700,8 @@ class CurrentCohortFilter(admin.SimpleListFilter):
 class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
-    list_display = [
-        "student",
-        "cohort",
-        "status",
-        "waitlist_position",
-        "created_at",
-        "status_changed_at",
-        "offer_expires_at",
-    ]
+    # Fits a 1366 px laptop beside the filters: the waitlist place and an offer's deadline are part of the status.
+    list_display = ["student", "cohort_code", "status_detail", "signed_up", "changed"]
     list_filter = ["status", PendingTooLongFilter, "cohort__course", CurrentCohortFilter, "created_at"]
     list_select_related = ["student", "cohort"]
     search_fields = ["student__first_name", "student__last_name", "student__email", "cohort__code"]
@@ -685,7 +711,8 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         (None, {"fields": ["student", "cohort", "status", "reason"]}),
         ("Dates", {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
     ]
-    inlines = [AuditEventInline]
+    # The history is drawn by the page's template, in words (actions, statuses, the credential named).
+    change_form_template = "admin/enrollment/enrollment/change_form.html"
     actions = [
         approve_selected,
         reject_selected,
@@ -712,7 +739,306 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             self.admin_site.admin_view(self.resolve_details_view),
             name="enrollment_enrollment_resolve_details",
         )
-        return [review, add, resolve, *super().get_urls()]
+        decisions = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(view),
+                name=f"enrollment_enrollment_{name}",
+            )
+            for name, view in [
+                ("approve", self.approve_view),
+                ("reject", self.reject_view),
+                ("move", self.move_view),
+                ("withdraw", self.withdraw_view),
+                ("message", self.message_view),
+            ]
+        ]
+        credential_decisions = [
+            path(
+                f"<path:object_id>/credentials/<int:credential_id>/{name}/",
+                self.admin_site.admin_view(view),
+                name=f"enrollment_enrollment_credential_{name}",
+            )
+            for name, view in [("verify", self.verify_credential_view), ("reject", self.reject_credential_view)]
+        ]
+        # The credential ones first: `<path:object_id>/reject/` would also match a credential's reject URL.
+        return [review, add, resolve, *credential_decisions, *decisions, *super().get_urls()]
+
+    # --- the enrollment's page: its status, the decisions legal from it, credentials, messages, history ----------
+
+    # The buttons of the enrollment's page: the TRANSITIONS action each stands for, its label, its view's URL name.
+    PAGE_ACTIONS = [
+        ("approve", _lazy("Approve"), "approve"),
+        ("reject", _lazy("Reject"), "reject"),
+        ("move_out", _lazy("Move to another cohort"), "move"),
+        ("withdraw", _lazy("Withdraw"), "withdraw"),
+    ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        enrollment = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if enrollment is not None and self.has_view_permission(request, enrollment):
+            context.update(self.enrollment_page_context(request, enrollment))
+        return super().change_view(request, object_id, form_url, context)
+
+    def enrollment_page_context(self, request: HttpRequest, enrollment: Enrollment) -> dict[str, Any]:
+        """What the enrollment's page shows above and below its details, in a fixed number of queries."""
+        may_decide = self.has_change_permission(request)
+        credentials = list(
+            enrollment.student.credentials.select_related("credential_type", "verified_by").order_by(
+                "credential_type__name", "-expires_on", "pk"
+            )
+        )
+        history = list(
+            AuditEvent.objects.filter(
+                Q(enrollment=enrollment)
+                | Q(
+                    enrollment__isnull=True,
+                    action__startswith="credential.",
+                    data__credential__in=[c.pk for c in credentials],
+                )
+            )
+            .select_related("actor")
+            .order_by("at", "pk")
+        )
+        by_pk = {c.pk: c for c in credentials}
+        for event in history:
+            event.credential = by_pk.get(event.credential_id)
+        return {
+            "status_words": status_in_words(enrollment, position=getattr(enrollment, "waitlist_position", None)),
+            "page_actions": [
+                (label, reverse(f"admin:enrollment_enrollment_{name}", args=[enrollment.pk]), key == "approve")
+                for key, label, name in self.PAGE_ACTIONS
+                if may_decide and enrollment.can(key)
+            ],
+            "may_decide": may_decide,
+            "credentials": credentials,
+            "student_messages": list(enrollment.messages.select_related("written_by")),
+            "history": history,
+            "message_url": reverse("admin:enrollment_enrollment_message", args=[enrollment.pk]),
+        }
+
+    def decided_enrollment(self, request: HttpRequest, object_id: str) -> Enrollment:
+        """The enrollment a decision view is about, for staff who may change enrollments (403 otherwise, 404 when
+        there is no such enrollment)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        enrollment = self.get_object(request, unquote(object_id))
+        if enrollment is None:
+            raise Http404(_("No such enrollment."))
+        return enrollment
+
+    def back_to(self, enrollment: Enrollment) -> HttpResponse:
+        return redirect(page_of(enrollment))
+
+    def refused(self, request: HttpRequest, enrollment: Enrollment, action: str) -> HttpResponse | None:
+        """Back to the page with the rule's sentence when `action` is not legal from the enrollment's status."""
+        try:
+            refuse_action(enrollment, action)
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+            return self.back_to(enrollment)
+        return None
+
+    @method_decorator(require_POST)
+    def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Approve a pending enrollment (services.approve verifies the credentials it waited for)."""
+        enrollment = self.decided_enrollment(request, object_id)
+        try:
+            enrollment = services.approve(enrollment=enrollment, actor=request.user)
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(student)s is enrolled in %(cohort)s.")
+                % {"student": enrollment.student, "cohort": enrollment.cohort.code},
+            )
+        return self.back_to(enrollment)
+
+    def reason_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        action: str,
+        title: str,
+        explanation: str,
+        required: bool,
+        decide: Callable[[Enrollment, str], Enrollment],
+        done: str,
+    ) -> HttpResponse:
+        """A decision that asks for a reason first (reject, withdraw): the form, then the service."""
+        enrollment = self.decided_enrollment(request, object_id)
+        if (refusal := self.refused(request, enrollment, action)) is not None:
+            return refusal
+        form = ReasonForm(request.POST or None)
+        form.fields["reason"].required = required
+        if request.method == "POST" and form.is_valid():
+            try:
+                enrollment = decide(enrollment, form.cleaned_data["reason"])
+            except services.EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(request, done % {"student": enrollment.student, "cohort": enrollment.cohort.code})
+                return self.back_to(enrollment)
+        return admin_form_page(
+            self,
+            request,
+            title=f"{title}: {enrollment_label(enrollment)}",
+            form=form,
+            explanation=explanation,
+            submit=title,
+            cancel_url=page_of(enrollment),
+        )
+
+    def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.reason_view(
+            request,
+            object_id,
+            action="reject",
+            title=_("Reject"),
+            explanation=_("The reason is e-mailed to the student. A seat it frees is offered to the waitlist."),
+            required=True,
+            decide=lambda e, reason: services.reject(enrollment=e, actor=request.user, reason=reason),
+            done=_("%(student)s: rejected from %(cohort)s."),
+        )
+
+    def withdraw_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.reason_view(
+            request,
+            object_id,
+            action="withdraw",
+            title=_("Withdraw"),
+            explanation=_(
+                "The student is e-mailed, with the reason. A seat it frees is offered to the next person waiting."
+            ),
+            required=True,
+            decide=lambda e, reason: services.withdraw(enrollment=e, actor=request.user, reason=reason),
+            done=_("%(student)s: withdrawn from %(cohort)s."),
+        )
+
+    def move_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Move the student to another cohort (services.move); the new enrollment's page follows."""
+        enrollment = self.decided_enrollment(request, object_id)
+        if (refusal := self.refused(request, enrollment, "move_out")) is not None:
+            return refusal
+        form = MoveForm(request.POST or None)
+        form.fields["to_cohort"].queryset = form.fields["to_cohort"].queryset.exclude(pk=enrollment.cohort_id)
+        if request.method == "POST" and form.is_valid():
+            target = form.cleaned_data["to_cohort"]
+            try:
+                new = services.move(
+                    enrollment=enrollment, to_cohort=target, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except services.EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(
+                    request,
+                    _("%(student)s moved from %(old)s to %(new)s: %(status)s there.")
+                    % {
+                        "student": new.student,
+                        "old": enrollment.cohort.code,
+                        "new": target.code,
+                        "status": new.get_status_display().lower(),
+                    },
+                )
+                return self.back_to(new)
+        return admin_form_page(
+            self,
+            request,
+            title=_("Move to another cohort: %(enrollment)s") % {"enrollment": enrollment_label(enrollment)},
+            form=form,
+            submit=_("Move to another cohort"),
+            cancel_url=page_of(enrollment),
+            explanation=_(
+                "The student is signed up for the chosen cohort under the usual rules (age, required credentials, "
+                "capacity and waitlist; not its enrollment window) and may land enrolled, pending review or on its "
+                "waitlist. Only then is this enrollment withdrawn and its seat offered to its waitlist."
+            ),
+        )
+
+    def message_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Write to the student: shown on their status page and e-mailed (services.send_student_message)."""
+        enrollment = self.decided_enrollment(request, object_id)
+        form = StudentMessageForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.send_student_message(enrollment=enrollment, actor=request.user, body=form.cleaned_data["body"])
+            except services.EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(
+                    request,
+                    _("Message sent to %(student)s; it is also on their status page.")
+                    % {"student": enrollment.student},
+                )
+                return self.back_to(enrollment)
+        return admin_form_page(
+            self,
+            request,
+            title=_("Write to the student: %(enrollment)s") % {"enrollment": enrollment_label(enrollment)},
+            form=form,
+            submit=_("Send to the student"),
+            cancel_url=page_of(enrollment),
+            explanation=_(
+                "The student reads this: it is e-mailed to %(email)s and shown on their status page. Internal notes "
+                "belong in a decision's reason, which stays in the history."
+            )
+            % {"email": enrollment.student.email},
+        )
+
+    def enrollment_credential(self, request: HttpRequest, object_id: str, credential_id: int) -> tuple:
+        enrollment = self.decided_enrollment(request, object_id)
+        credential = Credential.objects.filter(pk=credential_id, student_id=enrollment.student_id).first()
+        if credential is None:
+            raise Http404(_("No such credential for this student."))
+        return enrollment, credential
+
+    @method_decorator(require_POST)
+    def verify_credential_view(self, request: HttpRequest, object_id: str, credential_id: int) -> HttpResponse:
+        """Verify one of the student's credentials; when it was the last one awaited, the review is finished."""
+        enrollment, credential = self.enrollment_credential(request, object_id, credential_id)
+        try:
+            verification = services.verify_credential(credential=credential, actor=request.user)
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+            return self.back_to(enrollment)
+        messages.success(request, _("%(credential)s verified.") % {"credential": verification.credential})
+        for approved in verification.approved:
+            messages.success(
+                request,
+                _("That was the last credential awaited: %(student)s is now enrolled in %(cohort)s.")
+                % {"student": approved.student, "cohort": approved.cohort.code},
+            )
+        return self.back_to(enrollment)
+
+    def reject_credential_view(self, request: HttpRequest, object_id: str, credential_id: int) -> HttpResponse:
+        """Reject one of the student's credentials, with the reason (kept in the history)."""
+        enrollment, credential = self.enrollment_credential(request, object_id, credential_id)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.reject_credential(
+                    credential=credential, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except services.EnrollmentError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("%(credential)s rejected.") % {"credential": credential})
+            return self.back_to(enrollment)
+        return admin_form_page(
+            self,
+            request,
+            title=_("Reject credential: %(credential)s") % {"credential": credential},
+            form=form,
+            submit=_("Reject credential"),
+            cancel_url=page_of(enrollment),
+            explanation=_("A rejected credential no longer meets any course requirement."),
+        )
 
     @method_decorator(require_POST)
     def resolve_details_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -826,12 +1152,25 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/enrollment/enrollment/review_queue.html", context)
 
-    @admin.display(description="Waitlist #", ordering="waitlist_position")
+    @admin.display(description=_lazy("Waitlist #"), ordering="waitlist_position")
     def waitlist_position(self, enrollment: Enrollment) -> int | None:
         return getattr(enrollment, "waitlist_position", None)
 
-    def get_inlines(self, request: HttpRequest, obj: Enrollment | None) -> list:
-        return [] if obj is None else self.inlines
+    @admin.display(description=_lazy("Cohort"), ordering="cohort__code")
+    def cohort_code(self, enrollment: Enrollment) -> str:
+        return enrollment.cohort.code
+
+    @admin.display(description=_lazy("Status"), ordering="status")
+    def status_detail(self, enrollment: Enrollment) -> SafeString:
+        return format_html("{}", status_in_words(enrollment, position=getattr(enrollment, "waitlist_position", None)))
+
+    @admin.display(description=_lazy("Signed up"), ordering="created_at")
+    def signed_up(self, enrollment: Enrollment) -> SafeString:
+        return when(enrollment.created_at)
+
+    @admin.display(description=_lazy("Status since"), ordering="status_changed_at")
+    def changed(self, enrollment: Enrollment) -> SafeString:
+        return when(enrollment.status_changed_at)
 
     def has_change_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
         # The model-level permission stays (changelist actions that call the services check it); an enrollment's
@@ -914,13 +1253,55 @@ class AttendanceAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The audit trail by what happened, in words; the choices are the known actions (no query over the trail)."""
+
+    title = _lazy("what happened")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return sorted(((code, str(words)) for code, words in ACTION_WORDS.items()), key=lambda choice: choice[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset
+
+
+class WhenFilter(admin.DateFieldListFilter):
+    """Today, the past 7 days, ... in Chicago time (Django's date filter, under a title people read)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("when")
+
+
+class AuditTrailChangeList(ChangeList):
+    """The audit trail's page of rows, with the credential each credential decision names loaded in one query
+    (it is kept in the row's data, not as a foreign key)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = name_credentials(list(self.result_list))
+
+
+def name_credentials(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Set `event.credential` on each event about a credential: one query for all of them."""
+    wanted = {event.credential_id for event in events} - {None}
+    found = Credential.objects.select_related("credential_type", "student").in_bulk(sorted(wanted)) if wanted else {}
+    for event in events:
+        event.credential = found.get(event.credential_id)
+    return events
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(InputCheckingAdmin, admin.ModelAdmin):
     """The audit trail: viewable by staff with the view permission, never added, changed or deleted, even by a
-    superuser (the model refuses too)."""
+    superuser (the model refuses too). Written for people: actions and statuses in words, the student and the
+    credential named, times in Chicago time."""
 
-    list_display = ["at", "action", "actor", "enrollment", "from_status", "to_status"]
-    list_filter = ["action", "at"]
+    list_display = ["when", "what", "about", "status_change", "by", "reason_text"]
+    list_display_links = ["when"]
+    list_filter = [AuditActionFilter, ("at", WhenFilter)]
     # Prefetched, not joined: a LEFT JOIN of the trail to half a million enrollments makes PostgreSQL hash the whole
     # enrollment table before it can sort by time.
     list_select_related = False
@@ -937,7 +1318,56 @@ class AuditEventAdmin(InputCheckingAdmin, admin.ModelAdmin):
             .prefetch_related("enrollment__student", "enrollment__cohort")
         )
 
-    fields = ["at", "action", "actor", "enrollment", "from_status", "to_status", "reason", "data"]
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AuditTrailChangeList
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> AuditEvent | None:
+        event = super().get_object(request, object_id, from_field)
+        return name_credentials([event])[0] if event is not None else None
+
+    fields = ["when", "what", "about", "status_change", "by", "reason", "action", "data"]
+    readonly_fields = fields
+
+    @admin.display(description=_lazy("When (Chicago time)"), ordering="at")
+    def when(self, event: AuditEvent) -> SafeString | str:
+        return when(event.at)
+
+    @admin.display(description=_lazy("What happened"), ordering="action")
+    def what(self, event: AuditEvent) -> str:
+        return event.describe()
+
+    @admin.display(description=_lazy("About"))
+    def about(self, event: AuditEvent) -> SafeString | str:
+        """The student (and cohort) the event is about, and the credential a credential decision names."""
+        credential = getattr(event, "credential", None)
+        parts = []
+        if event.enrollment_id is not None:
+            enrollment = event.enrollment
+            parts.append(
+                format_html(
+                    '<a href="{}">{}</a> <span class="cell-detail">{}</span>',
+                    reverse("admin:enrollment_enrollment_change", args=[enrollment.pk]),
+                    enrollment.student,
+                    enrollment.cohort.code,
+                )
+            )
+        if credential is not None:
+            if event.enrollment_id is None:
+                parts.append(format_html("{}", credential.student))
+            parts.append(format_html('<span class="cell-detail">{}</span>', credential.credential_type.name))
+        return format_html_join(" ", "{}", ((part,) for part in parts)) if parts else "-"
+
+    @admin.display(description=_lazy("Status"))
+    def status_change(self, event: AuditEvent) -> str:
+        return event.status_change or "-"
+
+    @admin.display(description=_lazy("By"), ordering="actor__username")
+    def by(self, event: AuditEvent) -> str:
+        return str(event.actor) if event.actor_id else _("the system or the student")
+
+    @admin.display(description=_lazy("Reason"))
+    def reason_text(self, event: AuditEvent) -> str:
+        return Truncator(event.reason).chars(140) if event.reason else ""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

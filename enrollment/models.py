@@ -642,31 +642,32 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 ACTION_WORDS = {
-    "enrollment.enrolled": "Signed up and enrolled",
-    "enrollment.pending_review": "Signed up; seat held pending review",
-    "enrollment.waitlisted": "Joined the waitlist",
-    "enrollment.offered": "Offered a seat",
-    "enrollment.offer_accepted": "Accepted the offered seat",
-    "enrollment.lapsed": "Offer lapsed",
-    "enrollment.withdrawn": "Withdrew",
-    "enrollment.rejected": "Not accepted",
-    "enrollment.approved": "Credentials verified; seat confirmed",
-    "attendance.recorded": "Attendance recorded",
-    "enrollment.completed": "Completed the course",
-    "enrollment.did_not_complete": "Did not complete the course",
-    "credential.granted": "Credential granted on completion",
-    "enrollment.moved": "Moved to another cohort",
-    "enrollment.confirmed": "Confirmed from the e-mailed link",
-    "enrollment.lapsed_unconfirmed": "Not confirmed in time",
-    "student.details_resolved": "Details checked by staff",
-    "credential.added": "Credential added",
-    "credential.verified": "Credential verified",
-    "credential.rejected": "Credential rejected",
-    "cohort.capacity_changed": "Cohort capacity changed",
-    "clinical.booked": "Booked a clinical shift",
-    "clinical.dropped": "Dropped a clinical shift",
-    "clinical.contact_logged": "Logged a patient contact",
-    "clinical.signed": "Clinical shift signed off by the preceptor",
+    "enrollment.enrolled": _("Signed up and enrolled"),
+    "enrollment.pending_review": _("Signed up; seat held pending review"),
+    "enrollment.waitlisted": _("Joined the waitlist"),
+    "enrollment.offered": _("Offered a seat"),
+    "enrollment.offer_accepted": _("Accepted the offered seat"),
+    "enrollment.lapsed": _("Offer lapsed"),
+    "enrollment.withdrawn": _("Withdrew"),
+    "enrollment.rejected": _("Not accepted"),
+    "enrollment.approved": _("Credentials verified; seat confirmed"),
+    "attendance.recorded": _("Attendance recorded"),
+    "enrollment.completed": _("Completed the course"),
+    "enrollment.did_not_complete": _("Did not complete the course"),
+    "credential.granted": _("Credential granted on completion"),
+    "enrollment.moved": _("Moved to another cohort"),
+    "enrollment.confirmed": _("Confirmed from the e-mailed link"),
+    "enrollment.lapsed_unconfirmed": _("Not confirmed in time"),
+    "student.details_resolved": _("Details checked by staff"),
+    "credential.added": _("Credential added"),
+    "credential.verified": _("Credential verified"),
+    "credential.rejected": _("Credential rejected"),
+    "cohort.capacity_changed": _("Cohort capacity changed"),
+    "enrollment.message_sent": _("Message from the school"),
+    "clinical.booked": _("Booked a clinical shift"),
+    "clinical.dropped": _("Dropped a clinical shift"),
+    "clinical.contact_logged": _("Logged a patient contact"),
+    "clinical.signed": _("Clinical shift signed off by the preceptor"),
 }
 
 
@@ -690,7 +691,8 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        # In the school's time (Chicago), as every time staff read; `at` itself is stored in UTC.
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.describe()}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -702,7 +704,31 @@ class AuditEvent(models.Model):
 
     def describe(self) -> str:
         """The event in words a student understands."""
-        return ACTION_WORDS.get(self.action, self.action.split(".")[-1].replace("_", " ").capitalize())
+        return str(ACTION_WORDS.get(self.action, self.action.split(".")[-1].replace("_", " ").capitalize()))
+
+    def status_label(self, value: str) -> str:
+        """A from/to status in words: a credential's for credential events, an enrollment's otherwise."""
+        if not value:
+            return ""
+        choices = CredentialStatus if self.action.startswith("credential.") else EnrollmentStatus
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return value
+
+    @property
+    def status_change(self) -> str:
+        """ "Pending review → Enrolled", "→ Waitlisted" for a new enrollment, "" when no status changed."""
+        before, after = self.status_label(self.from_status), self.status_label(self.to_status)
+        if before == after:
+            return after
+        return f"{before} → {after}".strip()
+
+    @property
+    def credential_id(self) -> int | None:
+        """The credential a credential decision is about (kept in `data`), or None."""
+        value = self.data.get("credential") if isinstance(self.data, dict) else None
+        return value if isinstance(value, int) else None
 
 
 class EmailStatus(models.TextChoices):
@@ -797,3 +823,28 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class StudentMessage(models.Model):
+    """A message staff write *to the student* about an enrollment: e-mailed through the outbox and shown on the
+    student's status page. Internal notes (a decision's reason, the audit trail) are never shown this way."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="messages")
+    body = models.TextField(_("message"), max_length=4000)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    written_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The outbox row that carries it, so the e-mail sends this message even when another has been written since.
+    email = models.OneToOneField(
+        OutgoingEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="student_message"
+    )
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        verbose_name = _("message to the student")
+        verbose_name_plural = _("messages to students")
+        indexes = [models.Index(fields=["enrollment", "-written_at"], name="student_message_enrollment_idx")]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.written_at):%Y-%m-%d %H:%M} to {self.enrollment.student}"

@@ -36,6 +36,7 @@ SUBJECTS = {
     "withdrawn": "You have withdrawn from {code}",
     "rejected": "Your signup for {code} was not accepted",
     "link_reminder": "Your private link for {code}",
+    "staff_message": "A message from the school about {code}",
 }
 # A signup's own e-mails, which ask for confirmation while the signup is unconfirmed.
 CONFIRM_KINDS = {"enrolled", "pending_review", "waitlisted"}
@@ -214,12 +215,16 @@ def _send(email: OutgoingEmail) -> None:
         SENDERS[email.kind](email)
     elif email.kind in STUDENT_KINDS:
         send_lost_links(email.student)
+    elif email.kind == "staff_message":
+        # The message this outbox row was written for, not the enrollment's latest one.
+        send_enrollment_email(email.enrollment, email.kind, extra={"message": email.student_message})
     else:
         send_enrollment_email(email.enrollment, email.kind)
 
 
-def send_enrollment_email(enrollment: Enrollment, kind: str) -> None:
+def send_enrollment_email(enrollment: Enrollment, kind: str, *, extra: dict | None = None) -> None:
     context = {
+        **(extra or {}),
         "enrollment": enrollment,
         "student": enrollment.student,
         "cohort": enrollment.cohort,

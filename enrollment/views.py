@@ -142,6 +142,9 @@ def _enrollment_for_token(token: str) -> Enrollment:
 
 
 # While an enrollment waits for a seat or for staff, the status page says what the student still has to provide.
+# The newest messages from staff shown on the status page (each was also e-mailed).
+STUDENT_MESSAGES = 5
+
 CHECKED_STATUSES = frozenset({S.PENDING_REVIEW, S.WAITLISTED, S.OFFERED})
 
 
@@ -183,6 +186,8 @@ def _status_page(
         # The student's own status changes; not every attendance mark an instructor records or corrects.
         "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
         "can_withdraw": enrollment.can("withdraw"),
+        # What staff wrote to the student (never their internal notes), newest first.
+        "student_messages": enrollment.messages.order_by("-written_at", "-pk")[:STUDENT_MESSAGES],
     }
     return render(request, "enrollment/status.html", context, status=status)
 

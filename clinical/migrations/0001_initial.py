@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('courses', '0003_requirement_needed_for'),
-        ('enrollment', '0011_outbox_to_other_people'),
+        ('enrollment', '0012_outbox_to_other_people'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

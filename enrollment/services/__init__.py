@@ -5,7 +5,7 @@ tests use. Callers read `services.request_seat(...)`; the workflows live in the 
 - eligibility: the one check of age and requirements, for every step that grants or keeps a seat;
 - waitlist: the one settling step (lapse expired offers, offer free seats) and a place in the queue;
 - transitions: the step every status change takes (table, audit, e-mail, settling when a seat is freed);
-- signup, decisions, credentials, cohorts, attendance: the workflows.
+- signup, decisions, credentials, cohorts, attendance, messages: the workflows.
 
 Each function that can take or free a seat runs inside one transaction that first locks the cohort row, then counts
 the seat-holding enrollments, then writes. Every change writes an AuditEvent in the same transaction and e-mails the
@@ -16,7 +16,7 @@ from enrollment.models import confirm_window
 from enrollment.services.attendance import AttendanceEntry, record_attendance
 from enrollment.services.cohorts import check_capacity, record_capacity_change
 from enrollment.services.core import ERROR_CODES, EnrollmentError, audit
-from enrollment.services.credentials import add_credential, reject_credential, verify_credential
+from enrollment.services.credentials import Verification, add_credential, reject_credential, verify_credential
 from enrollment.services.decisions import (
     accept_offer,
     add_months,
@@ -35,6 +35,7 @@ from enrollment.services.eligibility import (
     check_eligibility,
     eligibility_on_file,
 )
+from enrollment.services.messages import send_student_message
 from enrollment.services.signup import (
     SignupReceipt,
     add_to_cohort,
@@ -56,6 +57,7 @@ __all__ = [
     "Shortfall",
     "SignupReceipt",
     "StudentDetails",
+    "Verification",
     "accept_offer",
     "add_credential",
     "add_months",
@@ -80,6 +82,7 @@ __all__ = [
     "request_seat",
     "resend_signup_email",
     "resolve_details",
+    "send_student_message",
     "sign_up",
     "verify_credential",
     "waitlist_position",

@@ -39,6 +39,9 @@ ERROR_CODES: dict[str, str] = {
     "already_rejected": "The credential is already rejected.",
     "credential_expired": "The credential has expired and cannot be verified.",
     "not_required": "The course does not ask for this credential.",
+    # messages to students
+    "message_required": "A message to the student with no text.",
+    "message_too_long": "A message to the student longer than it may be.",
     # attendance
     "session_not_started": "Attendance for a session that has not started.",
     "not_seated": "Attendance for someone who is not on the cohort's roster.",

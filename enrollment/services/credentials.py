@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from enrollment.models import Credential, CredentialStatus, Enrollment
-from enrollment.services.core import EnrollmentError, audit, day_text
-from enrollment.services.eligibility import CredentialDetails
+from enrollment.models import Credential, CredentialStatus, Enrollment, EnrollmentStatus
+from enrollment.services.core import EnrollmentError, audit, day_text, lock_cohorts
+from enrollment.services.decisions import approve
+from enrollment.services.eligibility import CredentialDetails, eligibility_on_file
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A verified credential, and the student's enrollments whose review it finished (now enrolled)."""
+
+    credential: Credential
+    approved: list[Enrollment] = field(default_factory=list)
 
 
 def _lock_credential(credential_id: int) -> Credential:
@@ -37,9 +48,18 @@ def _decide(
     return credential
 
 
-def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Credential:
-    """Record that staff checked a credential against its evidence or the registry (who and when)."""
+def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Verification:
+    """Record that staff checked a credential against its evidence or the registry (who and when).
+
+    When it was the last credential a pending enrollment of the student waited for, the review is finished in the
+    same step: the enrollment is approved (services.approve, the one path to that change). An enrollment still
+    waiting for another credential, or one the student no longer qualifies for, stays pending for staff.
+    """
     with transaction.atomic():
+        # Cohorts first, then the rows in them (the order every service locks in), so this never deadlocks with an
+        # approval or a withdrawal running at the same time.
+        pending = Enrollment.objects.filter(student_id=credential.student_id, status=EnrollmentStatus.PENDING_REVIEW)
+        lock_cohorts(*pending.values_list("cohort_id", flat=True))
         credential = _lock_credential(credential.pk)
         if credential.status == CredentialStatus.VERIFIED:
             raise EnrollmentError(f"{credential} is already verified.", code="already_verified")
@@ -48,7 +68,13 @@ def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Cre
                 f"{credential} expired on {day_text(credential.expires_on)}: ask the student for the renewed one.",
                 code="credential_expired",
             )
-        return _decide(credential, CredentialStatus.VERIFIED, actor=actor, action="credential.verified")
+        credential = _decide(credential, CredentialStatus.VERIFIED, actor=actor, action="credential.verified")
+        approved = []
+        for enrollment in pending.select_related("cohort__course", "student").order_by("created_at", "pk"):
+            eligibility = eligibility_on_file(enrollment.cohort, enrollment.student, enrollment=enrollment)
+            if eligibility.refusal() is None and not eligibility.needs_review:
+                approved.append(approve(enrollment=enrollment, actor=actor))
+        return Verification(credential=credential, approved=approved)
 
 
 def reject_credential(*, credential: Credential, actor: AbstractBaseUser, reason: str) -> Credential:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from courses.models import CohortStatus, CourseDate
 from enrollment import services
-from enrollment.models import Enrollment, EnrollmentStatus
+from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
 from tests.factories import (
     credential_details,
@@ -69,6 +69,14 @@ class School:
             credentials=[credential_details(self.emt_license)],
         )
         services.confirm_signup(enrollment=differing)
+        # The enrollment page of a pending signup: credentials to verify, a message to the student, a history.
+        self.pending_enrollment = (
+            Enrollment.objects.filter(cohort=self.pending_cohort, status=S.PENDING_REVIEW).order_by("pk").first()
+        )
+        services.send_student_message(enrollment=self.pending_enrollment, actor=self.admin, body="See you soon.")
+        other = self.pending_enrollment.student.credentials.order_by("pk").first()
+        services.reject_credential(credential=other, actor=self.admin, reason="Not in the registry.")
+        self.credential_event = AuditEvent.objects.filter(action="credential.rejected").latest("pk")
 
     def sign_up(self, cohort, course_credential) -> Enrollment:
         return services.request_seat(
@@ -90,6 +98,11 @@ class School:
             make_session(self.open, days_from_now=40 + len(self.sessions) + k)
         for _ in range(people):
             self.sign_up(self.running, self.cpr)
+            # The audit trail grows with credential decisions too, each naming its credential.
+            student = self.sign_up(self.open, self.cpr).student
+            services.reject_credential(
+                credential=student.credentials.order_by("pk").first(), actor=self.admin, reason="Expired."
+            )
             self.sign_up(self.open, self.cpr)  # beyond 3 seats: the waitlist grows
             self.sign_up(self.pending_cohort, self.emt_license)  # pending review, with credentials to check
         seated = list(self.running.enrollments.filter(status=S.ENROLLED))
@@ -140,6 +153,12 @@ class School:
             "/admin/enrollment/enrollment/",
             "/admin/enrollment/enrollment/review/",
             f"/admin/enrollment/enrollment/{enrollment.pk}/change/",
+            f"/admin/enrollment/enrollment/{self.pending_enrollment.pk}/change/",
+            f"/admin/enrollment/enrollment/{self.pending_enrollment.pk}/reject/",
+            f"/admin/enrollment/enrollment/{self.pending_enrollment.pk}/withdraw/",
+            f"/admin/enrollment/enrollment/{self.pending_enrollment.pk}/move/",
+            f"/admin/enrollment/enrollment/{self.pending_enrollment.pk}/message/",
+            f"/admin/enrollment/auditevent/{self.credential_event.pk}/change/",
             "/admin/enrollment/enrollment/add/",
             "/admin/enrollment/attendance/",
             "/admin/enrollment/attendance/add/",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0010_attendance_protects_its_session'),
+        ('enrollment', '0011_student_messages'),
     ]
 
     operations = [
