@@ -36,6 +36,7 @@ from enrollment.models import (
     Attendance,
     AttendanceStatus,
     AuditEvent,
+    Credential,
     Enrollment,
     EnrollmentStatus,
     Student,
@@ -465,6 +466,11 @@ class Command(BaseCommand):
         # Audit events are append-only and their queryset refuses delete(). Only this demo reset removes them: a raw
         # DELETE of the rows that belong to the demo enrollments about to go, run in the same transaction.
         AuditEvent.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(AuditEvent.objects.db)
+        # Staff decisions on the demo students' credentials are recorded against the credential, not an enrollment.
+        demo_credentials = Credential.objects.filter(student__email__iendswith=DEMO_EMAIL_DOMAIN)
+        AuditEvent.objects.filter(
+            enrollment__isnull=True, data__credential__in=list(demo_credentials.values_list("pk", flat=True))
+        )._raw_delete(AuditEvent.objects.db)
         demo_clinicals.delete(cohorts)
         enrollments.delete()  # attendance goes with them
         Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN, enrollments__isnull=True).delete()
