@@ -158,6 +158,12 @@ class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def name(self, student: Student) -> str:
         return student.full_name
 
+    def has_delete_permission(self, request: HttpRequest, obj: Student | None = None) -> bool:
+        # Someone who ever signed up keeps their record: the enrollments (and their history) protect it.
+        if obj is not None and obj.enrollments.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.action(description="Verify selected credentials", permissions=["change"])
 def verify_credentials(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
