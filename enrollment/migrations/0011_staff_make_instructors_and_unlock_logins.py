@@ -1,0 +1,47 @@
+"""Staff make instructors' accounts and unlock locked-out logins.
+
+The Staff group gets auth's add, change and view permissions on users (the user admin limits staff to instructors'
+accounts and to their name, e-mail and active flag: elite/admin.py) and django-axes' view and delete permissions on
+access attempts (the "Locked-out logins" page; unlocking deletes the failed-login rows). Still no group or permission
+editing, and never staff or superuser status.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GRANTS = {
+    "auth": ["add_user", "change_user", "view_user"],
+    "axes": ["view_accessattempt", "delete_accessattempt"],
+}
+
+
+def staff_make_instructors_and_unlock_logins(apps, schema_editor):
+    db_alias = schema_editor.connection.alias
+    for label in GRANTS:
+        # On a fresh database the permissions are only created by post_migrate, after every migration has run.
+        app_config = apps.get_app_config(label)
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, using=db_alias, apps=apps)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    staff = Group.objects.using(db_alias).filter(name="Staff").first()
+    if staff is None:
+        return
+    for label, codenames in GRANTS.items():
+        staff.permissions.add(
+            *Permission.objects.using(db_alias).filter(content_type__app_label=label, codename__in=codenames)
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("axes", "0010_accessattemptexpiration"),
+        ("enrollment", "0010_attendance_protects_its_session"),
+    ]
+
+    operations = [
+        # Reversing leaves the permissions in place, as the groups' migration does.
+        migrations.RunPython(staff_make_instructors_and_unlock_logins, migrations.RunPython.noop),
+    ]
