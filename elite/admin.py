@@ -7,9 +7,9 @@ django-axes' lock-out tables get it here. "elite" is the last installed app, so 
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST
 from courses.admin_input import with_input_checks
 from courses.models import INSTRUCTORS_GROUP
 from elite import lockouts
-from enrollment.models import AuditEvent
 from elite.forms import AdminLoginForm
+from enrollment.models import AuditEvent
 
 User = get_user_model()
 
@@ -99,6 +99,14 @@ class InstructorCreationForm(AdminUserCreationForm):
             self.fields[name].required = True
 
 
+class InstructorChangeForm(forms.ModelForm):
+    """What staff may change of an instructor's account."""
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "email", "is_active")
+
+
 if admin.site.is_registered(User):
 
     class SchoolUserAdmin(type(admin.site.get_model_admin(User))):
@@ -139,8 +147,8 @@ if admin.site.is_registered(User):
             return self.instructor_add_fieldsets if obj is None else self.instructor_fieldsets
 
         def get_form(self, request: HttpRequest, obj=None, **kwargs):
-            if obj is None and not request.user.is_superuser:
-                kwargs["form"] = InstructorCreationForm
+            if not request.user.is_superuser:
+                kwargs["form"] = InstructorCreationForm if obj is None else InstructorChangeForm
             return super().get_form(request, obj, **kwargs)
 
         def get_readonly_fields(self, request: HttpRequest, obj=None):
