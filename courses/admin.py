@@ -170,6 +170,7 @@ class CohortEnrollmentInline(admin.TabularInline):
     ordering = ["created_at", "pk"]
     show_change_link = True
     can_delete = False
+    template = "admin/courses/cohort/enrollments_inline.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
         # Each row is labelled with str(enrollment): student and cohort.
@@ -242,6 +243,9 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     # to the roster export (templates/admin/courses/cohort/change_form.html).
     inlines = [CohortEnrollmentInline]
     change_form_template = "admin/courses/cohort/change_form.html"
+
+    class Media:
+        js = ["js/autocomplete_labels.js"]
 
     def get_urls(self) -> list[URLPattern]:
         schedule = path(
@@ -418,6 +422,10 @@ class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     ordering = ["-starts_at"]
     autocomplete_fields = ["cohort"]
     fields = ["cohort", "starts_at", "ends_at", "hours", "kind", "topic", "location"]
+
+    class Media:
+        js = ["js/autocomplete_labels.js"]
+
     readonly_fields = ["hours"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:

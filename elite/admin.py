@@ -151,6 +151,11 @@ if admin.site.is_registered(User):
                 kwargs["form"] = InstructorCreationForm if obj is None else InstructorChangeForm
             return super().get_form(request, obj, **kwargs)
 
+        def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None):
+            if not request.user.is_superuser:
+                extra_context = {"title": _("Add an instructor account"), **(extra_context or {})}
+            return super().add_view(request, form_url, extra_context)
+
         def get_readonly_fields(self, request: HttpRequest, obj=None):
             if obj is not None and not request.user.is_superuser:
                 return ("username",)

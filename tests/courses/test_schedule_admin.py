@@ -290,6 +290,10 @@ def test_delete_is_offered_only_where_it_would_succeed(back_office, cohort, sign
     assert delete_offered(back_office, CredentialType, unused_type)
     assert not delete_offered(back_office, Student, enrollment.student)  # they signed up
     assert delete_offered(back_office, ClassSession, lone_session)
+    # Nor beside a key that protects the row it points at (a cohort's course, a requirement's credential type).
+    cohort_page = back_office.get(reverse("admin:courses_cohort_change", args=[empty.pk])).text
+    assert 'id="delete_id_course"' not in cohort_page
+    assert 'id="change_id_course"' in cohort_page
     # The page refuses too, however it is reached.
     response = back_office.post(reverse("admin:courses_cohort_delete", args=[cohort.pk]), {"post": "yes"})
     assert response.status_code == 403
