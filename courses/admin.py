@@ -38,7 +38,37 @@ admin.site.index_title = "Courses, cohorts and enrollment"
 
 def sessions_url(cohort: Cohort) -> str:
     """The class sessions list, showing one cohort's sessions in date order."""
-    return reverse("admin:courses_classsession_changelist") + f"?cohort__exact={cohort.pk}&o=2"
+    return reverse("admin:courses_classsession_changelist") + f"?cohort={cohort.pk}&o=2"
+
+
+class SessionCohortFilter(admin.SimpleListFilter):
+    """One cohort's sessions (the cohort page links here). Only the chosen cohort is listed: a list of every cohort
+    of ten years would be a filter nobody can use."""
+
+    title = "cohort"
+    parameter_name = "cohort"
+
+    def chosen(self) -> Cohort | None:
+        value = self.value()
+        if not value or not is_key(Cohort._meta.pk, value):
+            return None
+        return Cohort.objects.filter(pk=value).only("pk", "code").first()
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        # Django applies a filter only while it offers a choice: a key of no cohort is offered too, and finds nothing.
+        value = self.value()
+        if not value:
+            return []
+        cohort = self.chosen()
+        return [(value, cohort.code if cohort is not None else _("no such cohort"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not is_key(Cohort._meta.pk, value):
+            return queryset.none()
+        return queryset.filter(cohort_id=int(value))
 
 
 def session_hours(session: ClassSession) -> Decimal | None:
@@ -416,8 +446,9 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
 class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["cohort", "starts_at", "ends_at", "kind", "topic", "hours"]
     list_display_links = ["starts_at"]
-    list_filter = ["kind", "cohort__course"]
+    list_filter = [SessionCohortFilter, "kind", "cohort__course"]
     list_select_related = ["cohort"]
+    change_list_template = "admin/courses/classsession/change_list.html"
     search_fields = ["topic", "cohort__code"]
     ordering = ["-starts_at"]
     autocomplete_fields = ["cohort"]
@@ -431,6 +462,14 @@ class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:
         # Autocomplete results (attendance) are labelled with str(session), which reads the cohort's code.
         return super().get_queryset(request).select_related("cohort")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # Showing one cohort's sessions: offer to add more to it.
+        value = request.GET.get(SessionCohortFilter.parameter_name, "")
+        cohort = None
+        if value and is_key(Cohort._meta.pk, value):
+            cohort = Cohort.objects.filter(pk=value).only("pk", "code").first()
+        return super().changelist_view(request, {"cohort": cohort, **(extra_context or {})})
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
         """A session with attendance is never removed (the database refuses too): say why, and what to do."""

@@ -151,7 +151,7 @@ class School:
             f"/admin/courses/cohort/{self.running.pk}/schedule/",
             f"/admin/courses/cohort/{self.running.pk}/roster.csv",
             "/admin/courses/classsession/",
-            f"/admin/courses/classsession/?cohort__exact={self.running.pk}&o=2",
+            f"/admin/courses/classsession/?cohort={self.running.pk}&o=2",
             f"/admin/courses/classsession/{session.pk}/change/",
             "/admin/courses/credentialtype/",
             "/admin/courses/requirement/",
