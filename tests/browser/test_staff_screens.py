@@ -88,7 +88,9 @@ def test_schedule_generator_saves_exactly_the_sessions_it_previewed(live_server,
     screenshot("staff-schedule-error-1366")
 
     page.get_by_label("Ends at").fill("22:00")
-    page.get_by_label("Days off").fill("2026-11-10")
+    page.get_by_label("Pick a day off").fill("2026-11-10")
+    page.get_by_role("button", name="Add to days off").click()
+    expect(page.get_by_label("Days off")).to_have_value("2026-11-10")
     page.get_by_label("Topic").fill("EMT class {n}")
     page.get_by_role("button", name="Preview sessions").click()
     expect(page.get_by_role("heading", name="Preview: 8 sessions")).to_be_visible()

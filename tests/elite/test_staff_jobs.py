@@ -298,3 +298,17 @@ def test_the_outbox_works_for_staff_not_only_superusers(staff_client, sign_up):
         {"action": "send_selected_again", "_selected_action": [email.pk], "index": "0"},
     )
     assert sent_again.status_code == 302
+
+
+def test_no_delete_offered_for_an_account_the_audit_trail_names(superuser_client, sign_up):
+    from enrollment import services
+
+    dana = instructor("dana")
+    lee = instructor("lee")
+    enrollment = sign_up(make_cohort())
+    services.withdraw(enrollment=enrollment, actor=dana, reason="Moved away")
+    delete = reverse("admin:auth_user_delete", args=[dana.pk])
+    assert delete not in superuser_client.get(reverse("admin:auth_user_change", args=[dana.pk])).text
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
+    lee_page = superuser_client.get(reverse("admin:auth_user_change", args=[lee.pk])).text
+    assert reverse("admin:auth_user_delete", args=[lee.pk]) in lee_page
