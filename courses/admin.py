@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from courses.admin_input import InputCheckingAdmin, is_key
 from courses.forms import ScheduleForm
@@ -45,7 +45,7 @@ class SessionCohortFilter(admin.SimpleListFilter):
     """One cohort's sessions (the cohort page links here). Only the chosen cohort is listed: a list of every cohort
     of ten years would be a filter nobody can use."""
 
-    title = "cohort"
+    title = gettext_lazy("cohort")
     parameter_name = "cohort"
 
     def chosen(self) -> Cohort | None:
