@@ -156,6 +156,11 @@ if admin.site.is_registered(User):
                 extra_context = {"title": _("Add an instructor account"), **(extra_context or {})}
             return super().add_view(request, form_url, extra_context)
 
+        def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+            if not request.user.is_superuser:
+                extra_context = {"title": _("Instructor account"), **(extra_context or {})}
+            return super().change_view(request, object_id, form_url, extra_context)
+
         def get_readonly_fields(self, request: HttpRequest, obj=None):
             if obj is not None and not request.user.is_superuser:
                 return ("username",)

@@ -4,6 +4,10 @@ The Staff group gets auth's add, change and view permissions on users (the user 
 accounts and to their name, e-mail and active flag: elite/admin.py) and django-axes' view and delete permissions on
 access attempts (the "Locked-out logins" page; unlocking deletes the failed-login rows). Still no group or permission
 editing, and never staff or superuser status.
+
+The view permission on users is also what the cohort page's instructors box needed: Django's autocomplete asks the
+admin of the model it searches (users) whether the person may view it, and answered staff, who had no user
+permission at all, with 403.
 """
 
 from django.contrib.auth.management import create_permissions

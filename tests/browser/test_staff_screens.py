@@ -159,6 +159,7 @@ def test_staff_add_an_instructor_account(live_server, page: Page, school, screen
     page.get_by_label("Password confirmation").fill("a-long-Passphrase-2026")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("was added successfully")).to_be_visible()
+    expect(page.get_by_role("heading", name="Instructor account")).to_be_visible()
     assert_no_sideways_scroll(page)
     screenshot("staff-instructor-account-1366")
     lee = get_user_model().objects.get(username="lee")
