@@ -38,14 +38,27 @@ def staff_make_instructors_and_unlock_logins(apps, schema_editor):
         )
 
 
+def teachers_join_the_instructors_group(apps, schema_editor):
+    """A cohort's instructors are now chosen from the Instructors group: whoever teaches a cohort already joins it, so
+    that saving their cohort's page does not refuse them."""
+    db_alias = schema_editor.connection.alias
+    Group = apps.get_model("auth", "Group")
+    Cohort = apps.get_model("courses", "Cohort")
+    instructors, _ = Group.objects.using(db_alias).get_or_create(name="Instructors")
+    teaching = Cohort.instructors.through.objects.using(db_alias).values_list("user_id", flat=True).distinct()
+    instructors.user_set.add(*teaching)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("axes", "0010_accessattemptexpiration"),
+        ("courses", "0003_instructors_from_their_group"),
         ("enrollment", "0010_attendance_protects_its_session"),
     ]
 
     operations = [
         # Reversing leaves the permissions in place, as the groups' migration does.
         migrations.RunPython(staff_make_instructors_and_unlock_logins, migrations.RunPython.noop),
+        migrations.RunPython(teachers_join_the_instructors_group, migrations.RunPython.noop),
     ]

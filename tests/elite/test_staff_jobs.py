@@ -312,3 +312,19 @@ def test_no_delete_offered_for_an_account_the_audit_trail_names(superuser_client
     assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
     lee_page = superuser_client.get(reverse("admin:auth_user_change", args=[lee.pk])).text
     assert reverse("admin:auth_user_delete", args=[lee.pk]) in lee_page
+
+
+def test_the_migration_puts_every_cohorts_teacher_in_the_instructors_group():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    teacher = User.objects.create_user("old-hand", password=PASSWORD)
+    make_cohort().instructors.add(teacher)
+    User.objects.create_user("not-teaching", password=PASSWORD)
+    name = "0011_staff_make_instructors_and_unlock_logins"
+    module = importlib.import_module(f"enrollment.migrations.{name}")
+    state_apps = MigrationExecutor(connection).loader.project_state(("enrollment", name)).apps
+    module.teachers_join_the_instructors_group(state_apps, SimpleNamespace(connection=connection))
+    assert list(Group.objects.get(name="Instructors").user_set.values_list("username", flat=True)) == ["old-hand"]
