@@ -70,6 +70,8 @@ if admin.site.is_registered(AccessAttempt):
                 raise PermissionDenied
             username = request.POST.get("username", "")[:255] or None
             ip_address = request.POST.get("ip_address", "")[:45] or None
+            if ip_address is not None and not lockouts.is_address(ip_address):
+                ip_address, username = None, None  # not an address: PostgreSQL would refuse to compare it
             attempts = lockouts.attempts_of(username=username, ip_address=ip_address)
             self.log_deletions(request, attempts)
             if lockouts.unlock(username=username, ip_address=ip_address):

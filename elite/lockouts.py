@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from axes.utils import reset
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -48,6 +50,14 @@ def locked_out(request: HttpRequest) -> list[Lockout]:
         )
         for pair in pairs
     ]
+
+
+def is_address(text: str) -> bool:
+    try:
+        validate_ipv46_address(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def attempts_of(*, username: str | None, ip_address: str | None):

@@ -229,6 +229,9 @@ def test_unlocking_nobody_forgets_nothing(staff_client, messages_of):
     response = staff_client.post(UNLOCK, {"username": "", "ip_address": ""})
     assert messages_of(response) == ["That login was not locked out (any more): nothing to unlock."]
     assert AccessAttempt.objects.count() == 2
+    not_an_address = staff_client.post(UNLOCK, {"username": "dana", "ip_address": "not-an-address' OR 1=1"})
+    assert not_an_address.status_code == 302
+    assert AccessAttempt.objects.count() == 2
     staff_client.post(UNLOCK, {"username": "dana", "ip_address": "127.0.0.1"})
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["devon"]
 
