@@ -162,6 +162,9 @@ def prepare_fixtures() -> dict:
             ("admin: enrollments", "/admin/enrollment/enrollment/", admin_cookie),
             ("admin: an enrollment", f"/admin/enrollment/enrollment/{pending_pk}/change/", admin_cookie),
             ("admin: audit trail", "/admin/enrollment/auditevent/", admin_cookie),
+            # The cohort page lists no sessions (they have their own list): the roster cohort's 40 enrollments.
+            ("admin: cohort page", f"/admin/courses/cohort/{roster.pk}/change/", admin_cookie),
+            ("admin: a cohort's sessions", f"/admin/courses/classsession/?cohort={roster.pk}&o=2", admin_cookie),
         ],
         "course": emt,
     }

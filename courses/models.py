@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
+# The group whose members may be chosen as a cohort's instructors (made by a data migration in enrollment).
+INSTRUCTORS_GROUP = "Instructors"
+
+
 class Level(models.TextChoices):
     EMR = "EMR", "Emergency Medical Responder (EMR)"
     EMT = "EMT", "Emergency Medical Technician (EMT)"
@@ -206,7 +210,13 @@ class Cohort(models.Model):
     offer_hours = models.PositiveSmallIntegerField(
         default=48, validators=[MinValueValidator(1)], help_text="How long a waitlist offer holds a seat."
     )
-    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="taught_cohorts")
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="taught_cohorts",
+        limit_choices_to={"groups__name": INSTRUCTORS_GROUP},
+        help_text="Members of the Instructors group.",
+    )
 
     objects = CohortQuerySet.as_manager()
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from courses.models import CohortStatus, CourseDate
+from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate
 from enrollment import services
 from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
@@ -52,6 +54,7 @@ class School:
             starts_on=today - datetime.timedelta(days=30),
         )
         self.running.instructors.add(self.instructor)
+        self.instructor.groups.add(Group.objects.get_or_create(name=INSTRUCTORS_GROUP)[0])
         self.open = make_cohort(course=self.emt, code="EMT-OPEN", capacity=2)
         self.pending_cohort = make_cohort(course=self.paramedic, code="PARA-OPEN", capacity=200)
         self.sessions = []
@@ -96,7 +99,21 @@ class School:
         for k in range(sessions):
             self.sessions.append(make_session(self.running, days_from_now=-(len(self.sessions) + k + 1)))
             make_session(self.open, days_from_now=40 + len(self.sessions) + k)
+        instructors = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)[0]
         for _ in range(people):
+            # More instructors to choose from, more logins locked out.
+            n = get_user_model().objects.count()
+            get_user_model().objects.create_user(f"teacher{n}", password="pw-for-tests-123").groups.add(instructors)
+            AccessAttempt.objects.create(
+                username=f"teacher{n}",
+                ip_address=f"10.0.{n // 250}.{n % 250}",
+                user_agent="tests",
+                failures_since_start=5,
+                get_data="",
+                post_data="",
+                http_accept="",
+                path_info="/accounts/login/",
+            )
             self.sign_up(self.running, self.cpr)
             # The audit trail grows with credential decisions too, each naming its credential.
             student = self.sign_up(self.open, self.cpr).student
@@ -144,7 +161,11 @@ class School:
             "/admin/courses/course/",
             "/admin/courses/cohort/",
             f"/admin/courses/cohort/{self.running.pk}/change/",
+            f"/admin/courses/cohort/{self.running.pk}/schedule/",
+            f"/admin/courses/cohort/{self.running.pk}/roster.csv",
             "/admin/courses/classsession/",
+            f"/admin/courses/classsession/?cohort={self.running.pk}&o=2",
+            f"/admin/courses/classsession/{session.pk}/change/",
             "/admin/courses/credentialtype/",
             "/admin/courses/requirement/",
             "/admin/enrollment/student/",
@@ -166,6 +187,11 @@ class School:
             f"/admin/enrollment/attendance/{self.attendance.pk}/correct/",
             "/admin/enrollment/auditevent/",
             "/admin/enrollment/outgoingemail/",
+            "/admin/auth/user/",
+            "/admin/auth/user/add/",
+            f"/admin/auth/user/{self.instructor.pk}/change/",
+            "/admin/axes/accessattempt/locked-out/",
+            "/admin/autocomplete/?app_label=courses&model_name=cohort&field_name=instructors&term=t",
         ]
         signed_up = [f"/cohorts/{self.open.pk}/signup/sent/"]
         return (
