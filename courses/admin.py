@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.admin_input import InputCheckingAdmin
-from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
+from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement, SchoolProfile
 from courses.templatetags.cohort_seats import fill_bar
 from enrollment import services
 from enrollment.models import Enrollment, with_status_counts
@@ -327,3 +328,27 @@ class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     @admin.display(description="Hours")
     def hours(self, session: ClassSession) -> Decimal | None:
         return session_hours(session)
+
+
+@admin.register(SchoolProfile)
+class SchoolProfileAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """The school's contact details and policy texts: one row, edited, never added twice or deleted."""
+
+    fieldsets = [
+        (gettext_lazy("Contact details (every page's footer and every e-mail)"), {"fields": ["name", "phone", "email", "street_address", "office_hours"]}),
+        (gettext_lazy("Policies (the privacy notice and refund pages, linked from the signup form)"), {"fields": ["privacy_notice", "refund_policy"]}),
+    ]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SchoolProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: SchoolProfile | None = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Straight to the one row's form (or the add form before it exists)."""
+        profile = SchoolProfile.objects.first()
+        if profile is None:
+            return redirect("admin:courses_schoolprofile_add")
+        return redirect("admin:courses_schoolprofile_change", profile.pk)

@@ -72,7 +72,10 @@ def _clear_cache(request):
         return
     from django.core.cache import cache
 
+    from courses.models import SchoolProfile
+
     cache.clear()
+    SchoolProfile.forget()  # kept in the process's memory; a rolled-back edit must not outlive its test
     yield
 
 

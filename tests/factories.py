@@ -142,6 +142,7 @@ def details_of(student: Student) -> StudentDetails:
 GROUP_MIGRATIONS = (
     ("enrollment", "0002_staff_and_instructor_groups", "create_groups"),
     ("enrollment", "0006_outbox_on_the_job_runner", "staff_see_the_outbox"),
+    ("courses", "0004_school_profile_row", "staff_edit_the_profile"),
 )
 
 

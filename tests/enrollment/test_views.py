@@ -357,7 +357,9 @@ def test_course_page_shows_full_cohort_with_waiting_count(client, emt_cohort):
     for _ in range(5):
         services.request_seat(cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)])
     html = client.get(emt_cohort.course.get_absolute_url()).content.decode()
-    assert "Full: join the waitlist, 3 waiting" in html
+    assert "Full: 3 people waiting" in html
+    assert "Join the waitlist" in html
+    assert ">Sign up<" not in html
 
 
 def test_home_compares_levels_in_plain_words(client, emt_cohort):
