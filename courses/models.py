@@ -372,8 +372,12 @@ class SchoolProfile(models.Model):
         profile = caches["pages"].get(cls.CACHE_KEY)
         if profile is None:
             profile = cls.objects.filter(pk=1).first() or cls(pk=1)
-            caches["pages"].set(cls.CACHE_KEY, profile, cls.CACHE_SECONDS)
+            cls.remember(profile)
         return profile
+
+    @classmethod
+    def remember(cls, profile: SchoolProfile) -> None:
+        caches["pages"].set(cls.CACHE_KEY, profile, cls.CACHE_SECONDS)
 
     @classmethod
     def forget(cls) -> None:

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses.models import CourseDate, SchoolProfile
+from courses.models import CourseDate
 from enrollment import services
 from tests.factories import (
     credential_details,
@@ -41,7 +41,6 @@ def add_cohorts(courses, n: int):
 
 
 def count_queries(client, url: str) -> int:
-    SchoolProfile.current()  # read once per process and minute (then kept in memory), not once per page
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
