@@ -335,20 +335,20 @@ class SchoolProfileAdmin(InputCheckingAdmin, admin.ModelAdmin):
     """The school's contact details and policy texts: one row, edited, never added twice or deleted."""
 
     fieldsets = [
-        (gettext_lazy("Contact details (every page's footer and every e-mail)"), {"fields": ["name", "phone", "email", "street_address", "office_hours"]}),
-        (gettext_lazy("Policies (the privacy notice and refund pages, linked from the signup form)"), {"fields": ["privacy_notice", "refund_policy"]}),
+        (
+            gettext_lazy("Contact details (every page's footer and every e-mail)"),
+            {"fields": ["name", "phone", "email", "street_address", "office_hours"]},
+        ),
+        (
+            gettext_lazy("Policies (the privacy notice and refund pages, linked from the signup form)"),
+            {"fields": ["privacy_notice", "refund_policy"]},
+        ),
     ]
     readonly_fields = ["updated_at"]
+    list_display = ["display_name", "phone", "email", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not SchoolProfile.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: SchoolProfile | None = None) -> bool:
         return False
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        """Straight to the one row's form (or the add form before it exists)."""
-        profile = SchoolProfile.objects.first()
-        if profile is None:
-            return redirect("admin:courses_schoolprofile_add")
-        return redirect("admin:courses_schoolprofile_change", profile.pk)

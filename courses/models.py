@@ -299,7 +299,11 @@ class Cohort(models.Model):
         "Full" and a waitlist button when newcomers wait); a running, closed or not-yet-open one shows neither a
         badge nor a button, only its status. Needs the seat counts annotated."""
         if not self.is_taking_signups():
-            if self.status == CohortStatus.OPEN and self.enrollment_opens_at and self.enrollment_opens_at > timezone.now():
+            if (
+                self.status == CohortStatus.OPEN
+                and self.enrollment_opens_at
+                and self.enrollment_opens_at > timezone.now()
+            ):
                 note = gettext("Signups open %(day)s.") % {
                     "day": date_format(timezone.localtime(self.enrollment_opens_at), "F j, Y")
                 }
@@ -332,7 +336,9 @@ class SchoolProfile(models.Model):
     which keeps it in the process's memory so that pages and e-mails cost no query for it."""
 
     name = models.CharField(
-        max_length=120, blank=True, help_text="The school's name on the site and in e-mails; empty: the SCHOOL_NAME setting."
+        max_length=120,
+        blank=True,
+        help_text="The school's name on the site and in e-mails; empty: the SCHOOL_NAME setting.",
     )
     phone = models.CharField(max_length=32, default="(312) 555-0100", help_text="The office phone number.")
     email = models.EmailField(default="office@elite-ems.example", help_text="The office e-mail address.")

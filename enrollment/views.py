@@ -52,6 +52,7 @@ RECEIPT_SALT = "enrollment.signup-receipt"
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort_for_signup(pk)
     status = 200
+    next_step = None  # where a refused person can go instead (a course open at their age, one that grants a card)
     if request.method == "POST":
         form = SignupForm(request.POST, request.FILES, cohort=cohort)
         # Every POST counts toward a high ceiling; only a signup that passes the form's checks spends the person's
@@ -73,7 +74,10 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                     cohort=cohort, student=form.student_details(), credentials=form.credential_details()
                 )
             except services.EnrollmentError as error:
+                if error.code == "guardian_required":
+                    form.guardian_required()
                 form.add_error(None, error.message)
+                next_step = error.next_step
             else:
                 # The outcome travels to the next page in a signed cookie, never the private link: that goes to the
                 # address only, so whoever typed it must open the e-mail to see anything on file.
@@ -88,9 +92,12 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                     samesite="Lax",
                 )
                 return response
+        form.drop_uploads()
     else:
         form = SignupForm(cohort=cohort)
-    return render(request, "enrollment/signup.html", {"cohort": cohort, "form": form}, status=status)
+    return render(
+        request, "enrollment/signup.html", {"cohort": cohort, "form": form, "next_step": next_step}, status=status
+    )
 
 
 def _receipt(request: HttpRequest, cohort: Cohort) -> services.SignupReceipt | None:

@@ -368,6 +368,13 @@ def sign_up(*, cohort: Cohort, student: StudentDetails, credentials: Sequence[Cr
 
     An applicant under 18 on the course's first day must name a parent or guardian (guardian_required)."""
     if student.guardian is None and needs_guardian(cohort, student.date_of_birth):
+        # Told first what stops the seat whatever the guardian (too young even so, a missing credential).
+        check_eligibility(
+            cohort,
+            date_of_birth=student.date_of_birth,
+            credentials=[c.as_unsaved() for c in credentials],
+            requirements=requirements_of(cohort),
+        ).raise_for_shortfall()
         raise EnrollmentError(
             _(
                 "You will be under %(age)s when the course starts, so we need a parent or guardian's name, phone "

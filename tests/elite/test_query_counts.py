@@ -170,6 +170,7 @@ def measure(school: School) -> dict[str, int]:
             "email": f"ana{Enrollment.objects.count()}@example.com",
             "phone": "(312) 555-0101",
             "date_of_birth": "1998-04-02",
+            "privacy_consent": "on",
             f"cred_{school.cpr.pk}_number": "BLS-1",
             f"cred_{school.cpr.pk}_expires": (school.open.ends_on + datetime.timedelta(days=90)).isoformat(),
         },

@@ -32,6 +32,7 @@ def form_data(**overrides):
         "email": "maria.lopez@example.com",
         "phone": "312-555-0142",
         "date_of_birth": "1996-04-02",
+        "privacy_consent": "on",
     }
     data.update(overrides)
     return data
@@ -61,6 +62,7 @@ def test_signup_form_has_the_visible_labels(client, emt_cohort):
         "email": "Email",
         "phone": "Phone",
         "date_of_birth": "Date of birth",
+        "privacy_consent": "I have read the privacy notice",
         f"cred_{ctype.pk}_number": "CPR/BLS card number",
         f"cred_{ctype.pk}_expires": "CPR/BLS card expiration date",
     }
