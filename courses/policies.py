@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (each line of these texts is a paragraph as staff see and edit it)
 """The school's default privacy notice and refund policy: the starting text of SchoolProfile, which staff edit in
 the back office. Written for an EMS school in Illinois; the school should have its own adviser read them."""
 

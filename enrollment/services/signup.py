@@ -33,10 +33,10 @@ from enrollment.models import (
 )
 from enrollment.services.core import EnrollmentError, audit, lock_cohort, lock_enrollment, record_transition
 from enrollment.services.eligibility import (
+    GUARDIAN_AGE,
     CredentialDetails,
     Eligibility,
     StudentDetails,
-    GUARDIAN_AGE,
     check_eligibility,
     eligibility_on_file,
     needs_guardian,
