@@ -83,6 +83,15 @@ class Course(models.Model):
         return reverse("courses:course_detail", kwargs={"slug": self.slug})
 
     @property
+    def level_short(self) -> str:
+        """The level as people abbreviate it, from its label: "EMT" for "Emergency Medical Technician (EMT)",
+        "Paramedic" for "Paramedic" (never the code, "PARAMEDIC")."""
+        label = str(self.get_level_display())
+        if label.endswith(")") and "(" in label:
+            return label[label.rindex("(") + 1 : -1]
+        return label
+
+    @property
     def hours_display(self) -> str:
         return f"{self.nominal_hours.normalize():f}"
 

@@ -105,7 +105,7 @@ def cohort_calendar(request: HttpRequest, pk: int) -> HttpResponse:
             stamp=stamp,
             start=timezone.localtime(session.starts_at),
             end=timezone.localtime(session.ends_at),
-            summary=f"{cohort.course.level} {session.get_kind_display()}: {session.topic}",
+            summary=f"{cohort.course.level_short} {session.get_kind_display()}: {session.topic}",
             location=session.location or cohort.location,
             description=f"{cohort.course.title}, cohort {cohort.code}.",
         )

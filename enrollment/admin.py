@@ -684,7 +684,13 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["student", "cohort", "status", "reason"]}),
         ("Dates", {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
+        # What the public signup form collected: the privacy consent, and a minor's parent or guardian.
+        (
+            "Signup",
+            {"fields": ["privacy_consent_at", "guardian_name", "guardian_phone", "guardian_email", "moved_from"]},
+        ),
     ]
+    readonly_fields = ["privacy_consent_at", "moved_from"]
     inlines = [AuditEventInline]
     actions = [
         approve_selected,

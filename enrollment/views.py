@@ -145,7 +145,22 @@ def resend_signup_email(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _enrollment_for_token(token: str) -> Enrollment:
-    return get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
+    # With the enrollment a staff move replaced this one by (reverse one-to-one; None when not moved), in one query.
+    return get_object_or_404(
+        Enrollment.objects.select_related("student", "cohort__course", "moved_to__cohort"), token=token
+    )
+
+
+def _moved_to(enrollment: Enrollment) -> Enrollment | None:
+    try:
+        return enrollment.moved_to
+    except Enrollment.moved_to.RelatedObjectDoesNotExist:
+        return None
+
+
+# An enrollment that ended without a seat: the status page offers other cohorts instead of this one's classes.
+ENDED_WITHOUT_SEAT = frozenset({S.WITHDRAWN, S.LAPSED, S.REJECTED})
+OTHER_COHORTS = 4
 
 
 # While an enrollment waits for a seat or for staff, the status page says what the student still has to provide.
@@ -173,18 +188,33 @@ def _status_page(
         eligibility = services.eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
     if eligibility is not None and credential_form is None and (eligibility.shortfalls or eligibility.awaiting):
         credential_form = CredentialForm(cohort=cohort)
+    moved_to = _moved_to(enrollment)
+    ended = enrollment.status in ENDED_WITHOUT_SEAT
     context = {
         "enrollment": enrollment,
         "cohort": cohort,
         "course": cohort.course,
+        "moved_to": moved_to,
+        "ended": ended,
+        # Somewhere to go next after a withdrawal, lapse or rejection: the course's cohorts taking signups now.
+        "other_cohorts": (
+            with_seat_counts(Cohort.objects.open().upcoming().filter(course_id=cohort.course_id).exclude(pk=cohort.pk))
+            .select_related("course")
+            .order_by("starts_on", "code")[:OTHER_COHORTS]
+            if ended and moved_to is None
+            else []
+        ),
         "position": services.waitlist_position(enrollment),
         "offer_open": offer_open,
         "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
         "eligibility": eligibility,
         "review_names": eligibility.awaiting_names if eligibility and enrollment.status == S.PENDING_REVIEW else [],
         "credential_form": credential_form,
-        # The next few classes; the whole calendar (a paramedic program has hundreds) is on the cohort's page.
-        "sessions": ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
+        # The next few classes, while the enrollment has a seat or a place; the whole calendar (a paramedic program
+        # has hundreds) is on the cohort's page.
+        "sessions": []
+        if ended
+        else ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
             :NEXT_SESSIONS
         ],
         # The student's own status changes; not every attendance mark an instructor records or corrects.
@@ -237,6 +267,29 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
             )
         return redirect(enrollment)
     return render(request, "enrollment/withdraw.html", {"enrollment": enrollment, "form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def decline_offer(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Decline offer": a confirmation page, then the seat passes to the next person waiting."""
+    enrollment = _enrollment_for_token(token)
+    if not enrollment.can("decline_offer"):
+        messages.info(request, _("There is no open offer to decline on this enrollment."))
+        return redirect(enrollment)
+    if request.method == "POST":
+        try:
+            services.decline_offer(enrollment=enrollment)
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("You have declined the seat in %(code)s; it goes to the next person waiting. We have e-mailed you.")
+                % {"code": enrollment.cohort.code},
+            )
+        return redirect(enrollment)
+    return render(request, "enrollment/decline_offer.html", {"enrollment": enrollment})
 
 
 @require_POST
