@@ -190,9 +190,11 @@ class SignupForm(forms.Form):
         that was otherwise fine, so the person knows to choose it again."""
         for name, upload in self.files.items():
             if name in self.fields and name not in self.errors:
-                self.fields[name].help_text = _(
+                note = _(
                     "Your file %(file)s was not kept because the form needs corrections: choose the file again."
                 ) % {"file": escape(upload.name)}  # crispy shows help text unescaped
+                # The bound field (made by the validation) keeps its own copy of the help text.
+                self.fields[name].help_text = self[name].help_text = note
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(field id or "", message) for each error, in the form's order, for the summary at the top."""

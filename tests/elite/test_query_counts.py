@@ -69,6 +69,16 @@ class School:
             credentials=[credential_details(self.emt_license)],
         )
         services.confirm_signup(enrollment=differing)
+        # The status page's other states: an open offer (and its "decline" step), a withdrawal (other cohorts to
+        # sign up for) and a staff move (the old link points to the new enrollment).
+        offer_cohort = make_cohort(course=self.emt, code="EMT-OFFER", capacity=1)
+        left = self.sign_up(offer_cohort, self.cpr)
+        self.offered = self.sign_up(offer_cohort, self.cpr)
+        services.withdraw(enrollment=left)
+        self.withdrawn = left
+        moving = self.sign_up(offer_cohort, self.cpr)
+        services.move(enrollment=moving, to_cohort=self.open, actor=self.admin)
+        self.moved = moving
 
     def sign_up(self, cohort, course_credential) -> Enrollment:
         return services.request_seat(
@@ -118,6 +128,12 @@ class School:
             f"/my/{token}/withdraw/",
             "/my/",
             "/accounts/login/",
+            "/privacy/",
+            "/refunds/",
+            f"/my/{self.offered.token}/",
+            f"/my/{self.offered.token}/decline/",
+            f"/my/{self.withdrawn.token}/",
+            f"/my/{self.moved.token}/",
         ]
         portal = [
             "/instructor/",
