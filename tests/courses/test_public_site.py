@@ -154,7 +154,7 @@ def test_staff_edit_the_contact_details_and_every_page_shows_them_at_once(client
     assert "(773) 555-0123" in html and 'href="tel:+17735550123"' in html
     assert "55 E Monroe St" in html and "Weekdays 8 am to 4 pm" in html
     refunds = client.get("/refunds/").content.decode()
-    assert "<h2 class=\"h5 mt-4\">Refunds</h2>" in refunds and "In full before the first class." in refunds
+    assert '<h2 class="h5 mt-4">Refunds</h2>' in refunds and "In full before the first class." in refunds
 
 
 def test_the_profile_cannot_be_added_twice_or_deleted(staff_client, superuser_client):
@@ -175,7 +175,7 @@ def test_a_page_costs_no_query_for_the_school_details(client):
 
 def test_the_privacy_notice_and_refund_policy_pages_have_the_default_texts(client):
     privacy = client.get("/privacy/").content.decode()
-    assert "<h1 class=\"h2\">Privacy notice</h1>" in privacy
+    assert '<h1 class="h2">Privacy notice</h1>' in privacy
     assert "Illinois Department of Public Health" in privacy
     refunds = client.get("/refunds/").content.decode()
     assert "Refund policy" in refunds and "full refund" in refunds

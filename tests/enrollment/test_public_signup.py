@@ -142,9 +142,7 @@ def test_a_guardian_half_given_is_asked_to_be_completed(client, catalogue):
 def test_the_service_refuses_a_minor_without_a_guardian(catalogue):
     cohort = catalogue["emr"]
     with pytest.raises(services.EnrollmentError) as refused:
-        services.sign_up(
-            cohort=cohort, student=student_details(date_of_birth=years_before(cohort.starts_on, 16))
-        )
+        services.sign_up(cohort=cohort, student=student_details(date_of_birth=years_before(cohort.starts_on, 16)))
     assert refused.value.code == "guardian_required"
 
 

@@ -74,7 +74,7 @@ def test_decline_is_refused_without_an_open_offer(client):
 # --- a staff move --------------------------------------------------------------------------------------------------
 
 
-def test_a_moved_enrollment_says_moved_to_and_links_to_the_new_one(client, superuser, django_capture_on_commit_callbacks):
+def test_a_moved_enrollment_links_to_the_new_one(client, superuser, django_capture_on_commit_callbacks):
     course = make_course()
     old_cohort = make_cohort(course, code="EMT-SPRING")
     new_cohort = make_cohort(course, code="EMT-SUMMER")
