@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.models import ClassSession, Cohort, Requirement
+from courses.models import ClassSession, Cohort, Requirement, SchoolProfile
 from enrollment import notifications, services, throttling
 from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
 from enrollment.models import Enrollment, EnrollmentStatus, with_seat_counts
@@ -64,8 +64,9 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                 None,
                 _(
                     "Too many signups have come from your network in the last hour. Please wait a while and try "
-                    "again, or call the school office."
-                ),
+                    "again, or call the school office at %(phone)s."
+                )
+                % {"phone": SchoolProfile.current().phone},
             )
             status = 429
         elif form.is_valid():
@@ -138,8 +139,9 @@ def resend_signup_email(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _(
                 "We have already sent several e-mails to this address in the last hour. Check your spam folder, or "
-                "call the school office."
-            ),
+                "call the school office at %(phone)s."
+            )
+            % {"phone": SchoolProfile.current().phone},
         )
     return redirect("enrollment:signup_sent", pk=cohort.pk)
 
@@ -190,6 +192,7 @@ def _status_page(
         credential_form = CredentialForm(cohort=cohort)
     moved_to = _moved_to(enrollment)
     ended = enrollment.status in ENDED_WITHOUT_SEAT
+    history = list(enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"))
     context = {
         "enrollment": enrollment,
         "cohort": cohort,
@@ -218,7 +221,8 @@ def _status_page(
             :NEXT_SESSIONS
         ],
         # The student's own status changes; not every attendance mark an instructor records or corrects.
-        "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
+        "history": history,
+        "declined": bool(history) and history[-1].action == "enrollment.offer_declined",
         "can_withdraw": enrollment.can("withdraw"),
     }
     return render(request, "enrollment/status.html", context, status=status)
@@ -230,7 +234,11 @@ def add_credential(request: HttpRequest, token: str) -> HttpResponse:
     """The student adds a renewed or missing credential from their private link (the status page's form)."""
     enrollment = _enrollment_for_token(token)
     if enrollment.status not in CHECKED_STATUSES:
-        messages.info(request, _("This enrollment takes no new credentials; call the school office if one changed."))
+        messages.info(
+            request,
+            _("This enrollment takes no new credentials; call the school office at %(phone)s if one changed.")
+            % {"phone": SchoolProfile.current().phone},
+        )
         return redirect(enrollment)
     form = CredentialForm(request.POST, request.FILES, cohort=enrollment.cohort)
     if form.is_valid():
@@ -253,7 +261,7 @@ def add_credential(request: HttpRequest, token: str) -> HttpResponse:
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = _enrollment_for_token(token)
     if not enrollment.can("withdraw"):
-        messages.info(request, "This enrollment has already ended; there is nothing to withdraw from.")
+        messages.info(request, _("This enrollment has already ended; there is nothing to withdraw from."))
         return redirect(enrollment)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +271,9 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(
-                request, f"You have withdrawn from {enrollment.cohort.code}. We have e-mailed you a confirmation."
+                request,
+                _("You have withdrawn from %(code)s. We have e-mailed you a confirmation.")
+                % {"code": enrollment.cohort.code},
             )
         return redirect(enrollment)
     return render(request, "enrollment/withdraw.html", {"enrollment": enrollment, "form": form})
@@ -300,7 +310,7 @@ def accept_offer(request: HttpRequest, token: str) -> HttpResponse:
     except services.EnrollmentError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "You have accepted the seat. Welcome to the cohort!")
+        messages.success(request, _("You have accepted the seat. Welcome to the cohort!"))
     return redirect(enrollment)
 
 

@@ -98,9 +98,7 @@ def decline_offer(*, enrollment: Enrollment) -> Enrollment:
     transaction (the transition step settles the waitlist)."""
     with transaction.atomic():
         _, enrollment = lock_enrollment(enrollment.pk)
-        return transition(
-            enrollment, "decline_offer", actor=None, reason="Declined the offered seat.", email="offer_declined"
-        )
+        return transition(enrollment, "decline_offer", actor=None, email="offer_declined")
 
 
 def withdraw(*, enrollment: Enrollment, actor: AbstractBaseUser | None = None, reason: str = "") -> Enrollment:

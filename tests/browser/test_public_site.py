@@ -212,6 +212,7 @@ def test_declining_an_offer_passes_the_seat_on(live_server, page: Page, school, 
     screenshot(f"status-decline-confirm-{viewport}")
     page.get_by_role("button", name="Yes, decline the seat").click()
     expect(page.get_by_text("You have declined the seat in EMT-2027-SUM-DAY")).to_be_visible()
+    expect(page.get_by_text("You declined the offered seat.")).to_be_visible()
     expect(page.get_by_role("heading", name="Sign up for another cohort")).to_be_visible()
     expect(page.get_by_role("link", name="Sign up for EMT-2027-SPR-EVE")).to_be_visible()
     expect(page.get_by_text("Next classes")).to_have_count(0)
