@@ -315,6 +315,7 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
                     "email": f"burst-{run}-{i}@bench.example.org",
                     "phone": "312 555 0101",
                     "date_of_birth": "1994-06-01",
+                    "privacy_consent": "on",
                     f"cred_{ctype.pk}_number": f"BLS-{i}",
                     f"cred_{ctype.pk}_expires": (today + datetime.timedelta(days=700)).isoformat(),
                 }

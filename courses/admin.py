@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from courses.admin_input import InputCheckingAdmin, is_key
 from courses.forms import ScheduleForm
-from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
+from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement, SchoolProfile
 from courses.schedule import ScheduleError, generate_schedule, plan_schedule
 from courses.spreadsheet import csv_download
 from courses.templatetags.cohort_seats import fill_bar
@@ -500,3 +500,27 @@ class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
         if obj is not None and obj.attendance.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(SchoolProfile)
+class SchoolProfileAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """The school's contact details and policy texts: one row, edited, never added twice or deleted."""
+
+    fieldsets = [
+        (
+            gettext_lazy("Contact details (every page's footer and every e-mail)"),
+            {"fields": ["name", "phone", "email", "street_address", "office_hours"]},
+        ),
+        (
+            gettext_lazy("Policies (the privacy notice and refund pages, linked from the signup form)"),
+            {"fields": ["privacy_notice", "refund_policy"]},
+        ),
+    ]
+    readonly_fields = ["updated_at"]
+    list_display = ["display_name", "phone", "email", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SchoolProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: SchoolProfile | None = None) -> bool:
+        return False

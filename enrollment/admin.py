@@ -705,9 +705,15 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["student", "cohort", "status", "reason"]}),
         ("Dates", {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
+        # What the public signup form collected: the privacy consent, and a minor's parent or guardian.
+        (
+            "Signup",
+            {"fields": ["privacy_consent_at", "guardian_name", "guardian_phone", "guardian_email", "moved_from"]},
+        ),
     ]
     # The history is drawn by the page's template, in words (actions, statuses, the credential named).
     change_form_template = "admin/enrollment/enrollment/change_form.html"
+    readonly_fields = ["privacy_consent_at", "moved_from"]
     actions = [
         approve_selected,
         reject_selected,

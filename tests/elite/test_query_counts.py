@@ -80,6 +80,16 @@ class School:
         other = self.pending_enrollment.student.credentials.order_by("pk").first()
         services.reject_credential(credential=other, actor=self.admin, reason="Not in the registry.")
         self.credential_event = AuditEvent.objects.filter(action="credential.rejected").latest("pk")
+        # The status page's other states: an open offer (and its "decline" step), a withdrawal (other cohorts to
+        # sign up for) and a staff move (the old link points to the new enrollment).
+        offer_cohort = make_cohort(course=self.emt, code="EMT-OFFER", capacity=1)
+        left = self.sign_up(offer_cohort, self.cpr)
+        self.offered = self.sign_up(offer_cohort, self.cpr)
+        services.withdraw(enrollment=left)
+        self.withdrawn = left
+        moving = self.sign_up(offer_cohort, self.cpr)
+        services.move(enrollment=moving, to_cohort=self.open, actor=self.admin)
+        self.moved = moving
 
     def sign_up(self, cohort, course_credential) -> Enrollment:
         return services.request_seat(
@@ -148,6 +158,12 @@ class School:
             f"/my/{token}/withdraw/",
             "/my/",
             "/accounts/login/",
+            "/privacy/",
+            "/refunds/",
+            f"/my/{self.offered.token}/",
+            f"/my/{self.offered.token}/decline/",
+            f"/my/{self.withdrawn.token}/",
+            f"/my/{self.moved.token}/",
         ]
         portal = [
             "/instructor/",
@@ -215,6 +231,7 @@ def measure(school: School) -> dict[str, int]:
             "email": f"ana{Enrollment.objects.count()}@example.com",
             "phone": "(312) 555-0101",
             "date_of_birth": "1998-04-02",
+            "privacy_consent": "on",
             f"cred_{school.cpr.pk}_number": "BLS-1",
             f"cred_{school.cpr.pk}_expires": (school.open.ends_on + datetime.timedelta(days=90)).isoformat(),
         },
