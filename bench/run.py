@@ -162,6 +162,9 @@ def prepare_fixtures() -> dict:
             ("admin: enrollments", "/admin/enrollment/enrollment/", admin_cookie),
             ("admin: an enrollment", f"/admin/enrollment/enrollment/{pending_pk}/change/", admin_cookie),
             ("admin: audit trail", "/admin/enrollment/auditevent/", admin_cookie),
+            # The cohort page lists no sessions (they have their own list): the roster cohort's 40 enrollments.
+            ("admin: cohort page", f"/admin/courses/cohort/{roster.pk}/change/", admin_cookie),
+            ("admin: a cohort's sessions", f"/admin/courses/classsession/?cohort={roster.pk}&o=2", admin_cookie),
         ],
         "course": emt,
     }
@@ -312,6 +315,7 @@ def signup_burst(course, n: int = 200, seats: int = 24) -> dict:
                     "email": f"burst-{run}-{i}@bench.example.org",
                     "phone": "312 555 0101",
                     "date_of_birth": "1994-06-01",
+                    "privacy_consent": "on",
                     f"cred_{ctype.pk}_number": f"BLS-{i}",
                     f"cred_{ctype.pk}_expires": (today + datetime.timedelta(days=700)).isoformat(),
                 }

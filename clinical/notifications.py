@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from clinical.models import Booking, PreceptorLink
 from enrollment.models import Credential, OutgoingEmail
-from enrollment.notifications import send_message
+from enrollment.notifications import school_context, send_message
 
 
 def send_preceptor_link(email: OutgoingEmail) -> None:
@@ -27,10 +27,10 @@ def send_preceptor_link(email: OutgoingEmail) -> None:
         "students": students,
         "url": settings.SITE_URL + link.get_absolute_url(),
         "expires": date_format(timezone.localtime(link.expires_at), "l, F j, Y, g:i A"),
-        "school_name": settings.SCHOOL_NAME,
+        **school_context(),
     }
     subject = _("Please sign off %(school)s students: %(site)s, %(day)s") % {
-        "school": settings.SCHOOL_NAME,
+        "school": context["school_name"],
         "site": shift.site.name,
         "day": date_format(timezone.localtime(shift.starts_at), "F j"),
     }
@@ -46,7 +46,7 @@ def send_document_reminder(email: OutgoingEmail) -> None:
         "credential": credential,
         "expires": date_format(credential.expires_on, "l, F j, Y"),
         "url": settings.SITE_URL + reverse("clinical:clinicals", kwargs={"token": enrollment.token}),
-        "school_name": settings.SCHOOL_NAME,
+        **school_context(),
     }
     subject = _("Your %(name)s expires on %(day)s") % {
         "name": credential.credential_type.name,

@@ -9,27 +9,68 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
 
-from courses.admin_input import InputCheckingAdmin
-from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement
+from courses.admin_input import InputCheckingAdmin, is_key
+from courses.forms import ScheduleForm
+from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement, SchoolProfile
+from courses.schedule import ScheduleError, generate_schedule, plan_schedule
+from courses.spreadsheet import csv_download
 from courses.templatetags.cohort_seats import fill_bar
 from enrollment import services
-from enrollment.models import Enrollment, with_status_counts
+from enrollment.models import Enrollment, Hours, with_status_counts
 
 # The one place the admin site is named (the enrollment admin registers into the same default site).
 admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
 admin.site.site_title = f"{settings.SCHOOL_NAME} back office"
 admin.site.index_title = "Courses, cohorts and enrollment"
+
+
+def sessions_url(cohort: Cohort) -> str:
+    """The class sessions list, showing one cohort's sessions in date order."""
+    return reverse("admin:courses_classsession_changelist") + f"?cohort={cohort.pk}&o=2"
+
+
+class SessionCohortFilter(admin.SimpleListFilter):
+    """One cohort's sessions (the cohort page links here). Only the chosen cohort is listed: a list of every cohort
+    of ten years would be a filter nobody can use."""
+
+    title = gettext_lazy("cohort")
+    parameter_name = "cohort"
+
+    def chosen(self) -> Cohort | None:
+        value = self.value()
+        if not value or not is_key(Cohort._meta.pk, value):
+            return None
+        return Cohort.objects.filter(pk=value).only("pk", "code").first()
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        # Django applies a filter only while it offers a choice: a key of no cohort is offered too, and finds nothing.
+        value = self.value()
+        if not value:
+            return []
+        cohort = self.chosen()
+        return [(value, cohort.code if cohort is not None else _("no such cohort"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not is_key(Cohort._meta.pk, value):
+            return queryset.none()
+        return queryset.filter(cohort_id=int(value))
 
 
 def session_hours(session: ClassSession) -> Decimal | None:
@@ -67,6 +108,12 @@ class CourseAdmin(InputCheckingAdmin, admin.ModelAdmin):
     ]
     inlines = [RequirementInline]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
+        # A course with cohorts cannot be removed (the database protects them): unpublish it instead.
+        if obj is not None and obj.cohorts.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(CredentialType)
 class CredentialTypeAdmin(InputCheckingAdmin, admin.ModelAdmin):
@@ -76,6 +123,12 @@ class CredentialTypeAdmin(InputCheckingAdmin, admin.ModelAdmin):
     search_fields = ["name", "code"]
     ordering = ["name"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: CredentialType | None = None) -> bool:
+        # A type that a course requires or a student holds is protected by the database.
+        if obj is not None and (obj.requirements.exists() or obj.credentials.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Requirement)
 class RequirementAdmin(InputCheckingAdmin, admin.ModelAdmin):
@@ -84,22 +137,6 @@ class RequirementAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_select_related = ["course", "credential_type"]
     search_fields = ["course__title", "credential_type__name", "credential_type__code"]
     ordering = ["course__display_order", "course__title", "credential_type__name"]
-
-
-class ClassSessionInline(admin.TabularInline):
-    model = ClassSession
-    extra = 0
-    fields = ["starts_at", "ends_at", "hours", "kind", "topic", "location"]
-    readonly_fields = ["hours"]
-    ordering = ["starts_at"]
-
-    @admin.display(description="Hours")
-    def hours(self, session: ClassSession) -> Decimal | None:
-        return session_hours(session)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:
-        # str(session), shown on each row, reads the cohort's code.
-        return super().get_queryset(request).select_related("cohort")
 
 
 class CohortForm(forms.ModelForm):
@@ -165,6 +202,7 @@ class CohortEnrollmentInline(admin.TabularInline):
     ordering = ["created_at", "pk"]
     show_change_link = True
     can_delete = False
+    template = "admin/courses/cohort/enrollments_inline.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
         # Each row is labelled with str(enrollment): student and cohort.
@@ -222,7 +260,119 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
         ),
         ("Teaching", {"fields": ["instructors", "scheduled_hours"]}),
     ]
-    inlines = [ClassSessionInline, CohortEnrollmentInline]
+    # Sessions have their own list (a Paramedic cohort has ~300): the page links to it, to the schedule generator and
+    # to the roster export (templates/admin/courses/cohort/change_form.html).
+    inlines = [CohortEnrollmentInline]
+    change_form_template = "admin/courses/cohort/change_form.html"
+
+    class Media:
+        js = ["js/autocomplete_labels.js"]
+
+    def get_urls(self) -> list[URLPattern]:
+        schedule = path(
+            "<path:object_id>/schedule/",
+            self.admin_site.admin_view(self.schedule_view),
+            name="courses_cohort_schedule",
+        )
+        roster = path(
+            "<path:object_id>/roster.csv",
+            self.admin_site.admin_view(self.roster_csv_view),
+            name="courses_cohort_roster",
+        )
+        return [schedule, roster, *super().get_urls()]
+
+    def cohort_or_404(self, object_id: str) -> Cohort:
+        """The cohort with its course, without the seat counts the changelist annotates."""
+        key = unquote(object_id)
+        if not is_key(Cohort._meta.pk, key):
+            raise Http404(_("No such cohort."))
+        cohort = Cohort.objects.select_related("course").filter(pk=key).first()
+        if cohort is None:
+            raise Http404(_("No such cohort."))
+        return cohort
+
+    def schedule_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The schedule generator: days of the week, times, a date range and days off become a preview of the
+        sessions; "Save" makes exactly the previewed ones (courses.schedule.generate_schedule)."""
+        if not request.user.has_perm("courses.add_classsession"):
+            raise PermissionDenied
+        cohort = self.cohort_or_404(object_id)
+        initial = {"first_day": cohort.starts_on, "last_day": cohort.ends_on}
+        form = ScheduleForm(request.POST or None, cohort=cohort, initial=initial)
+        if request.method == "POST" and form.is_valid() and "save" in request.POST:
+            try:
+                made = generate_schedule(
+                    cohort=cohort, request=form.schedule_request, fingerprint=request.POST.get("fingerprint", "")
+                )
+            except ScheduleError as error:
+                form.add_error(error.field, ValidationError(error.message, code=error.code))
+                if error.code == "plan_changed":  # show the plan as it is now, to be checked and saved again
+                    form.plan = plan_schedule(cohort=cohort, request=form.schedule_request)
+            else:
+                message = ngettext("Added %(count)d class session.", "Added %(count)d class sessions.", len(made)) % {
+                    "count": len(made)
+                }
+                self.log_change(request, cohort, message)
+                messages.success(request, f"{cohort.code}: {message}")
+                return redirect(sessions_url(cohort))
+        plan = form.plan
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add sessions to %(cohort)s") % {"cohort": cohort.code},
+            "opts": self.model._meta,
+            "original": cohort,
+            "cohort": cohort,
+            "form": form,
+            "plan": plan,
+            "hours_gap": None if plan is None else plan.total_hours - plan.nominal_hours,
+            "sessions_url": sessions_url(cohort),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/courses/cohort/schedule.html", context)
+
+    def roster_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The cohort's students as a spreadsheet: everyone who signed up, their status, contact and hours."""
+        if not (self.has_view_permission(request) and request.user.has_perm("enrollment.view_enrollment")):
+            raise PermissionDenied
+        cohort = self.cohort_or_404(object_id)
+        scheduled = ClassSession.objects.filter(cohort=cohort).started(timezone.now()).total_minutes()
+        enrollments = (
+            cohort.enrollments.select_related("student")
+            .with_hours()
+            .order_by("student__last_name", "student__first_name", "pk")
+        )
+        header = [
+            _("Last name"),
+            _("First name"),
+            _("E-mail"),
+            _("Phone"),
+            _("Status"),
+            _("Status since"),
+            _("Hours attended"),
+            _("Hours scheduled so far"),
+            _("Course hours"),
+        ]
+        rows = (
+            [
+                e.student.last_name,
+                e.student.first_name,
+                e.student.email,
+                e.student.phone,
+                e.get_status_display(),
+                timezone.localtime(e.status_changed_at).strftime("%Y-%m-%d %H:%M"),
+                Hours.text(e.attended_minutes),
+                Hours.text(scheduled),
+                f"{cohort.course.nominal_hours.normalize():f}",
+            ]
+            for e in enrollments
+        )
+        return csv_download(f"roster-{cohort.code}.csv", header, rows)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
+        # A cohort anyone signed up for keeps its enrollments (the database protects them): cancel it instead.
+        if obj is not None and obj.enrollments.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Cohort, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -300,17 +450,30 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
 class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["cohort", "starts_at", "ends_at", "kind", "topic", "hours"]
     list_display_links = ["starts_at"]
-    list_filter = ["kind", "cohort__course"]
+    list_filter = [SessionCohortFilter, "kind", "cohort__course"]
     list_select_related = ["cohort"]
+    change_list_template = "admin/courses/classsession/change_list.html"
     search_fields = ["topic", "cohort__code"]
     ordering = ["-starts_at"]
     autocomplete_fields = ["cohort"]
     fields = ["cohort", "starts_at", "ends_at", "hours", "kind", "topic", "location"]
+
+    class Media:
+        js = ["js/autocomplete_labels.js"]
+
     readonly_fields = ["hours"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassSession]:
         # Autocomplete results (attendance) are labelled with str(session), which reads the cohort's code.
         return super().get_queryset(request).select_related("cohort")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # Showing one cohort's sessions: offer to add more to it.
+        value = request.GET.get(SessionCohortFilter.parameter_name, "")
+        cohort = None
+        if value and is_key(Cohort._meta.pk, value):
+            cohort = Cohort.objects.filter(pk=value).only("pk", "code").first()
+        return super().changelist_view(request, {"cohort": cohort, **(extra_context or {})})
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
         """A session with attendance is never removed (the database refuses too): say why, and what to do."""
@@ -331,3 +494,33 @@ class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
     @admin.display(description="Hours")
     def hours(self, session: ClassSession) -> Decimal | None:
         return session_hours(session)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ClassSession | None = None) -> bool:
+        # A session with attendance is kept: its students' hours depend on it (delete_view says so if asked).
+        if obj is not None and obj.attendance.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(SchoolProfile)
+class SchoolProfileAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """The school's contact details and policy texts: one row, edited, never added twice or deleted."""
+
+    fieldsets = [
+        (
+            gettext_lazy("Contact details (every page's footer and every e-mail)"),
+            {"fields": ["name", "phone", "email", "street_address", "office_hours"]},
+        ),
+        (
+            gettext_lazy("Policies (the privacy notice and refund pages, linked from the signup form)"),
+            {"fields": ["privacy_notice", "refund_policy"]},
+        ),
+    ]
+    readonly_fields = ["updated_at"]
+    list_display = ["display_name", "phone", "email", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SchoolProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: SchoolProfile | None = None) -> bool:
+        return False

@@ -19,7 +19,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
@@ -114,6 +114,16 @@ class InputCheckingAdmin:
         if too_many_words(self, request, search_term):
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # The row chosen in a PROTECTed key can never be deleted while this one points at it: no "Delete" beside it.
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper) and getattr(db_field.remote_field, "on_delete", None) is (
+            models.PROTECT
+        ):
+            widget.can_delete_related = False
+        return formfield
 
     def formfield_for_foreignkey(self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):

@@ -1,7 +1,10 @@
-from django.conf import settings
 from django.http import HttpRequest
 
+from courses.models import SchoolProfile
 
-def school(request: HttpRequest) -> dict[str, str]:
-    """The school's name for every template (navbar, footer, e-mails)."""
-    return {"school_name": settings.SCHOOL_NAME}
+
+def school(request: HttpRequest) -> dict[str, object]:
+    """The school's name and contact details for every template (navbar, footer, "call the school office"), from
+    the process's memory (SchoolProfile.current), so a page costs no query for them."""
+    profile = SchoolProfile.current()
+    return {"school_name": profile.display_name, "school": profile}

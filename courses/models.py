@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from courses import policies
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+
+# The group whose members may be chosen as a cohort's instructors (made by a data migration in enrollment).
+INSTRUCTORS_GROUP = "Instructors"
 
 
 class Level(models.TextChoices):
@@ -76,6 +86,15 @@ class Course(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("courses:course_detail", kwargs={"slug": self.slug})
+
+    @property
+    def level_short(self) -> str:
+        """The level as people abbreviate it, from its label: "EMT" for "Emergency Medical Technician (EMT)",
+        "Paramedic" for "Paramedic" (never the code, "PARAMEDIC")."""
+        label = str(self.get_level_display())
+        if label.endswith(")") and "(" in label:
+            return label[label.rindex("(") + 1 : -1]
+        return label
 
     @property
     def hours_display(self) -> str:
@@ -173,6 +192,17 @@ class Requirement(models.Model):
         return cohort.date_for(self.valid_through)
 
 
+@dataclass(frozen=True)
+class SeatWording:
+    """What the public pages say about a cohort's seats, decided once (Cohort.seat_wording): the badge (empty for
+    none), its tone (a Bootstrap colour) and the call to action (empty when the cohort takes no signups)."""
+
+    badge: str
+    tone: str
+    action: str
+    note: str  # said instead of a badge and a button when the cohort takes no signups
+
+
 class SeatCountsNotLoaded(RuntimeError):
     """A cohort's seat counts were read before the enrollment app annotated them."""
 
@@ -234,7 +264,13 @@ class Cohort(models.Model):
     offer_hours = models.PositiveSmallIntegerField(
         default=48, validators=[MinValueValidator(1)], help_text="How long a waitlist offer holds a seat."
     )
-    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="taught_cohorts")
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="taught_cohorts",
+        limit_choices_to={"groups__name": INSTRUCTORS_GROUP},
+        help_text="Members of the Instructors group.",
+    )
 
     objects = CohortQuerySet.as_manager()
 
@@ -305,11 +341,120 @@ class Cohort(models.Model):
         return self.newcomer_waits(seats_taken=self.seats_taken, waiting=self.waitlist_count)
 
     @property
+    def seat_wording(self) -> SeatWording:
+        """The one place the public pages' seat words are chosen: a cohort taking signups shows seats left (or
+        "Full" and a waitlist button when newcomers wait); a running, closed or not-yet-open one shows neither a
+        badge nor a button, only its status. Needs the seat counts annotated."""
+        if not self.is_taking_signups():
+            if (
+                self.status == CohortStatus.OPEN
+                and self.enrollment_opens_at
+                and self.enrollment_opens_at > timezone.now()
+            ):
+                note = gettext("Signups open %(day)s.") % {
+                    "day": date_format(timezone.localtime(self.enrollment_opens_at), "F j, Y")
+                }
+            else:
+                note = gettext("%(status)s: not taking signups.") % {"status": self.get_status_display()}
+            return SeatWording(badge="", tone="", action="", note=note)
+        if self.signups_join_waitlist:
+            waiting = self.waitlist_count
+            badge = (
+                ngettext("Full: %(n)s person waiting", "Full: %(n)s people waiting", waiting) % {"n": waiting}
+                if waiting
+                else gettext("Full")
+            )
+            return SeatWording(badge=badge, tone="warning", action=gettext("Join the waitlist"), note="")
+        left = self.seats_left
+        badge = ngettext("%(n)s seat left", "%(n)s seats left", left) % {"n": left}
+        return SeatWording(badge=badge, tone="danger" if left <= 3 else "success", action=gettext("Sign up"), note="")
+
+    @property
     def fill_percent(self) -> int:
         """Seats taken as a percentage, rounded down to a multiple of 10 (for the CSS width classes)."""
         if self.capacity == 0:
             return 100
         return min(100, self.seats_taken * 100 // self.capacity // 10 * 10)
+
+
+class SchoolProfile(models.Model):
+    """The school's own details, one row that staff edit in the back office: contact details for every page and
+    e-mail, and the texts of the privacy notice and the refund policy. Read through `SchoolProfile.current()`,
+    which keeps it in the process's memory so that pages and e-mails cost no query for it."""
+
+    name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The school's name on the site and in e-mails; empty: the SCHOOL_NAME setting.",
+    )
+    phone = models.CharField(max_length=32, default="(312) 555-0100", help_text="The office phone number.")
+    email = models.EmailField(default="office@elite-ems.example", help_text="The office e-mail address.")
+    street_address = models.TextField(
+        default="1200 W Harrison St, Suite 200\nChicago, IL 60607", help_text="One line per line of the address."
+    )
+    office_hours = models.CharField(max_length=200, default="Monday to Friday, 9 am to 5 pm")
+    privacy_notice = models.TextField(
+        default=policies.DEFAULT_PRIVACY_NOTICE, help_text="Shown at /privacy/; a blank line starts a new paragraph."
+    )
+    refund_policy = models.TextField(
+        default=policies.DEFAULT_REFUND_POLICY, help_text="Shown at /refunds/; a blank line starts a new paragraph."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CACHE_KEY = "school-profile"
+    # Another process sees an edit within this time; the process that saved it, at once.
+    CACHE_SECONDS = 60
+
+    class Meta:
+        verbose_name = "school profile"
+        verbose_name_plural = "school profile"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="school_profile_singleton")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1  # the one row
+        super().save(*args, **kwargs)
+        caches["pages"].delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> SchoolProfile:
+        """The school's details, from memory when read in the last CACHE_SECONDS; the defaults (unsaved) when the
+        row does not exist yet."""
+        profile = caches["pages"].get(cls.CACHE_KEY)
+        if profile is None:
+            profile = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cls.remember(profile)
+        return profile
+
+    @classmethod
+    def remember(cls, profile: SchoolProfile) -> None:
+        caches["pages"].set(cls.CACHE_KEY, profile, cls.CACHE_SECONDS)
+
+    @classmethod
+    def forget(cls) -> None:
+        caches["pages"].delete(cls.CACHE_KEY)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or settings.SCHOOL_NAME
+
+    @property
+    def phone_href(self) -> str:
+        """The phone number as a tel: link's target: "+13125550100"."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        if self.phone.strip().startswith("+"):
+            return f"tel:+{digits}"
+        return f"tel:+1{digits[-10:]}" if len(digits) >= 10 else f"tel:{digits}"
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.street_address.splitlines() if line.strip()]
+
+    def contact_text(self) -> str:
+        """The contact details as plain text lines, for the e-mails."""
+        return "\n".join([self.display_name, *self.address_lines, f"{self.phone} · {self.email}", self.office_hours])
 
 
 class SessionKind(models.TextChoices):

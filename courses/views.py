@@ -7,12 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView, TemplateView
 from icalendar import Calendar, Event
 
-from courses.models import ClassSession, Cohort, Course, Requirement
+from courses.models import ClassSession, Cohort, Course, Requirement, SchoolProfile
 from enrollment.models import with_seat_counts
 
 
@@ -104,7 +105,7 @@ def cohort_calendar(request: HttpRequest, pk: int) -> HttpResponse:
             stamp=stamp,
             start=timezone.localtime(session.starts_at),
             end=timezone.localtime(session.ends_at),
-            summary=f"{cohort.course.level} {session.get_kind_display()}: {session.topic}",
+            summary=f"{cohort.course.level_short} {session.get_kind_display()}: {session.topic}",
             location=session.location or cohort.location,
             description=f"{cohort.course.title}, cohort {cohort.code}.",
         )
@@ -125,3 +126,21 @@ def cohort_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{cohort.code}.ics"'
     return response
+
+
+class PolicyView(TemplateView):
+    """The privacy notice or the refund policy: the text staff keep in the school profile."""
+
+    template_name = "courses/policy.html"
+    field = ""
+    title = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["text"] = getattr(SchoolProfile.current(), self.field)
+        return context
+
+
+privacy_notice = PolicyView.as_view(field="privacy_notice", title=_("Privacy notice"))
+refund_policy = PolicyView.as_view(field="refund_policy", title=_("Refund policy"))

@@ -6,7 +6,6 @@ them read-only; the audit trail cannot be added to, changed or deleted here by a
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections import Counter
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from django.views.decorators.http import require_POST
 from courses.admin_input import InputCheckingAdmin, KeyCheckingAutocompleteSelect, is_key, too_many_words
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
+from courses.spreadsheet import csv_download
 from enrollment import notifications, services
 from enrollment.evidence import EVIDENCE_CONTENT_TYPES, sniff_file_kind
 from enrollment.forms import check_evidence
@@ -191,6 +191,12 @@ class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     @admin.display(description="Name", ordering="last_name")
     def name(self, student: Student) -> str:
         return student.full_name
+
+    def has_delete_permission(self, request: HttpRequest, obj: Student | None = None) -> bool:
+        # Someone who ever signed up keeps their record: the enrollments (and their history) protect it.
+        if obj is not None and obj.enrollments.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.action(description="Verify selected credentials", permissions=["change"])
@@ -617,15 +623,6 @@ def did_not_complete_selected(
     )
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 CSV_HEADER = ["Student", "Email", "Phone", "Cohort", "Course", "Status", "Created", "Waitlist position"]
 
 
@@ -637,14 +634,11 @@ def export_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
         .order_by("cohort__starts_on", "cohort__code", "student__last_name", "student__first_name", "pk")
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="enrollments-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for enrollment in rows:
-        writer.writerow(
-            spreadsheet_cell(value)
-            for value in [
+    return csv_download(
+        f"enrollments-{stamp}.csv",
+        CSV_HEADER,
+        (
+            [
                 enrollment.student.full_name,
                 enrollment.student.email,
                 enrollment.student.phone,
@@ -654,8 +648,9 @@ def export_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
                 timezone.localtime(enrollment.created_at).strftime("%Y-%m-%d %H:%M"),
                 enrollment.waitlist_position,
             ]
-        )
-    return response
+            for enrollment in rows
+        ),
+    )
 
 
 class PendingTooLongFilter(admin.SimpleListFilter):
@@ -710,9 +705,15 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["student", "cohort", "status", "reason"]}),
         ("Dates", {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
+        # What the public signup form collected: the privacy consent, and a minor's parent or guardian.
+        (
+            "Signup",
+            {"fields": ["privacy_consent_at", "guardian_name", "guardian_phone", "guardian_email", "moved_from"]},
+        ),
     ]
     # The history is drawn by the page's template, in words (actions, statuses, the credential named).
     change_form_template = "admin/enrollment/enrollment/change_form.html"
+    readonly_fields = ["privacy_consent_at", "moved_from"]
     actions = [
         approve_selected,
         reject_selected,

@@ -8,13 +8,14 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.models import Cohort, CredentialType
 from enrollment.evidence import MAX_EVIDENCE_BYTES, sniff_file_kind
 from enrollment.models import normalise_email, validate_person_name
-from enrollment.services import CredentialDetails, StudentDetails
+from enrollment.services import CredentialDetails, GuardianDetails, StudentDetails
 from enrollment.services.eligibility import requirements_of
 
 
@@ -52,7 +53,13 @@ def check_evidence(upload) -> str:
         )
     kind = sniff_file_kind(upload)
     if kind is None:
-        raise ValidationError(_("Upload a PDF, JPEG or PNG file."), code="bad_type")
+        raise ValidationError(
+            _(
+                "Upload a PDF, JPEG or PNG file. This file is none of those (we read what is inside it, not its "
+                "name): save the scan or photo as a PDF, JPEG or PNG and choose the file again."
+            ),
+            code="bad_type",
+        )
     return kind
 
 
@@ -112,6 +119,36 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput(attrs={"autocomplete": "bday"}))
+    # Asked of applicants under 18 on the course's first day (services.needs_guardian decides; the service refuses
+    # a minor's signup without them, and the form is shown again with these fields marked).
+    guardian_name = forms.CharField(
+        label=gettext_lazy("Parent or guardian's name"),
+        max_length=160,
+        required=False,
+        validators=[validate_person_name],
+    )
+    guardian_phone = forms.CharField(
+        label=gettext_lazy("Parent or guardian's phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    guardian_email = forms.EmailField(label=gettext_lazy("Parent or guardian's e-mail"), max_length=254, required=False)
+    privacy_consent = forms.BooleanField(
+        label=gettext_lazy("I have read the privacy notice"),
+        error_messages={
+            "required": gettext_lazy(
+                'Tick "I have read the privacy notice" to sign up: it says what we keep about you and why.'
+            )
+        },
+    )
+
+    GUARDIAN_FIELDS = ("guardian_name", "guardian_phone", "guardian_email")
+    GUARDIAN_MISSING = {
+        "guardian_name": gettext_lazy("Enter the name of a parent or guardian."),
+        "guardian_phone": gettext_lazy("Enter a phone number for the parent or guardian."),
+        "guardian_email": gettext_lazy("Enter an e-mail address for the parent or guardian."),
+    }
 
     def __init__(self, *args, cohort: Cohort, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -121,13 +158,52 @@ class SignupForm(forms.Form):
             ctype = requirement.credential_type
             self.credential_types.append(ctype)
             prefix = f"cred_{ctype.pk}"
+            # Marked required for people (the course asks for it), but left to the eligibility check: its refusal
+            # says what to add and links to the course that grants the credential.
+            required = {"aria-required": "true"}
             self.fields[f"{prefix}_number"] = forms.CharField(
-                label=f"{ctype.name} number", max_length=64, required=False
+                label=_("%(name)s number (required)") % {"name": ctype.name},
+                max_length=64,
+                required=False,
+                widget=forms.TextInput(attrs=required),
             )
             self.fields[f"{prefix}_expires"] = forms.DateField(
-                label=f"{ctype.name} expiration date", required=False, widget=DateInput()
+                label=_("%(name)s expiration date (required)") % {"name": ctype.name},
+                required=False,
+                widget=DateInput(attrs=required),
             )
-            self.fields[f"{prefix}_evidence"] = evidence_field(f"{ctype.name} scan or photo (optional)")
+            self.fields[f"{prefix}_evidence"] = evidence_field(
+                _("%(name)s scan or photo (optional)") % {"name": ctype.name}
+            )
+
+    def guardian_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.GUARDIAN_FIELDS]
+
+    def guardian_required(self) -> None:
+        """The service said the applicant is a minor on the course's first day: mark the guardian fields left
+        empty (the view calls this on a guardian_required refusal)."""
+        for name in self.GUARDIAN_FIELDS:
+            if not (self.cleaned_data.get(name) or "").strip():
+                self.add_error(name, self.GUARDIAN_MISSING[name])
+
+    def drop_uploads(self) -> None:
+        """A form shown again cannot keep a chosen file (browsers do not allow it): say so beside each upload
+        that was otherwise fine, so the person knows to choose it again."""
+        for name, upload in self.files.items():
+            if name in self.fields and name not in self.errors:
+                note = _(
+                    "Your file %(file)s was not kept because the form needs corrections: choose the file again."
+                ) % {"file": escape(upload.name)}  # crispy shows help text unescaped
+                # The bound field (made by the validation) keeps its own copy of the help text.
+                self.fields[name].help_text = self[name].help_text = note
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(field id or "", message) for each error, in the form's order, for the summary at the top."""
+        summary = [("", str(error)) for error in self.non_field_errors()]
+        for name in self.fields:
+            for error in self.errors.get(name, []):
+                summary.append((self[name].id_for_label, f"{self[name].label}: {error}"))
+        return summary
 
     def credential_groups(self) -> list[tuple[CredentialType, list[forms.BoundField]]]:
         """The credential fields grouped by type, for the template's fieldsets."""
@@ -155,6 +231,14 @@ class SignupForm(forms.Form):
             )
         return born
 
+    def clean_guardian_phone(self) -> str:
+        phone = self.cleaned_data["guardian_phone"].strip()
+        return normalise_phone(phone) if phone else ""
+
+    def clean_guardian_email(self) -> str:
+        email = self.cleaned_data["guardian_email"].strip()
+        return normalise_email(email) if email else ""
+
     def clean(self) -> dict:
         cleaned = super().clean()
         for ctype in self.credential_types:
@@ -162,16 +246,29 @@ class SignupForm(forms.Form):
             check_credential_fields(
                 self, ctype, number=f"{prefix}_number", expires=f"{prefix}_expires", evidence=f"{prefix}_evidence"
             )
+        # A guardian half given is a typo to fix now; none given is for the service to decide (by age).
+        given = [name for name in self.GUARDIAN_FIELDS if (self.data.get(name) or "").strip()]
+        if given:
+            for name in self.GUARDIAN_FIELDS:
+                if name not in given and name not in self.errors:
+                    self.add_error(name, self.GUARDIAN_MISSING[name])
         return cleaned
 
     def student_details(self) -> StudentDetails:
         data = self.cleaned_data
+        guardian = None
+        if data.get("guardian_name"):
+            guardian = GuardianDetails(
+                name=data["guardian_name"], phone=data["guardian_phone"], email=data["guardian_email"]
+            )
         return StudentDetails(
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
             phone=data["phone"],
             date_of_birth=data["date_of_birth"],
+            guardian=guardian,
+            consented_at=timezone.now() if data.get("privacy_consent") else None,
         )
 
     def credential_details(self) -> list[CredentialDetails]:

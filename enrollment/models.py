@@ -235,6 +235,8 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.OFFERED}), S.PENDING_REVIEW, "enrollment.offer_accepted", "accepted"
     ),
     "lapse_offer": Transition(frozenset({S.OFFERED}), S.LAPSED, "enrollment.lapsed", "lapsed"),
+    # The student says no to an offered seat: it passes on to the next person waiting (transition settles).
+    "decline_offer": Transition(frozenset({S.OFFERED}), S.WITHDRAWN, "enrollment.offer_declined", "declined"),
     "lapse_unconfirmed": Transition(LIVE_STATUSES, S.LAPSED, "enrollment.lapsed_unconfirmed", "lapsed"),
     # Staff decisions and leaving.
     "approve": Transition(frozenset({S.PENDING_REVIEW}), S.ENROLLED, "enrollment.approved", "approved"),
@@ -503,6 +505,16 @@ class Enrollment(models.Model):
     details = models.JSONField(default=dict, blank=True)
     # The confirmed signup's details differ from the record on file: staff decide which is right (review queue).
     details_differ = models.BooleanField(default=False)
+    # The enrollment a staff move replaced (the old one says "moved to" and links here: Enrollment.moved_to).
+    moved_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="moved_to", editable=False
+    )
+    # When the person ticked "I have read the privacy notice" on the signup form (empty for staff signups).
+    privacy_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A parent or guardian, for an applicant under 18 on the course's first day (the signup form asks for them).
+    guardian_name = models.CharField(max_length=160, blank=True)
+    guardian_phone = models.CharField(max_length=32, blank=True)
+    guardian_email = models.EmailField(max_length=254, blank=True)
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -647,6 +659,7 @@ ACTION_WORDS = {
     "enrollment.waitlisted": _("Joined the waitlist"),
     "enrollment.offered": _("Offered a seat"),
     "enrollment.offer_accepted": _("Accepted the offered seat"),
+    "enrollment.offer_declined": _("Declined the offered seat"),
     "enrollment.lapsed": _("Offer lapsed"),
     "enrollment.withdrawn": _("Withdrew"),
     "enrollment.rejected": _("Not accepted"),

@@ -20,6 +20,7 @@ from django.tasks import task, task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from courses.models import SchoolProfile
 from enrollment.models import EmailStatus, Enrollment, OutgoingEmail, confirm_window, retry_deadline
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ SUBJECTS = {
     "rejected": "Your signup for {code} was not accepted",
     "link_reminder": "Your private link for {code}",
     "staff_message": "A message from the school about {code}",
+    "moved": "You have been moved from {from_code} to {code}",
+    "offer_declined": "You have declined the seat in {code}",
 }
 # A signup's own e-mails, which ask for confirmation while the signup is unconfirmed.
 CONFIRM_KINDS = {"enrolled", "pending_review", "waitlisted"}
@@ -222,6 +225,12 @@ def _send(email: OutgoingEmail) -> None:
         send_enrollment_email(email.enrollment, email.kind)
 
 
+def school_context() -> dict[str, object]:
+    """The school's name and contact details, which every e-mail ends with (enrollment/email/_signature.txt)."""
+    profile = SchoolProfile.current()
+    return {"school": profile, "school_name": profile.display_name, "site_url": settings.SITE_URL}
+
+
 def send_enrollment_email(enrollment: Enrollment, kind: str, *, extra: dict | None = None) -> None:
     context = {
         **(extra or {}),
@@ -231,11 +240,13 @@ def send_enrollment_email(enrollment: Enrollment, kind: str, *, extra: dict | No
         "course": enrollment.cohort.course,
         "status_url": settings.SITE_URL + enrollment.get_absolute_url(),
         "position": enrollment.get_waitlist_position(),
-        "school_name": settings.SCHOOL_NAME,
+        **school_context(),
         # An unconfirmed signup's e-mail asks the owner of the address to open the link in time.
         "confirm_by": None if enrollment.confirmed_at else enrollment.created_at + confirm_window(),
     }
-    subject = SUBJECTS[kind].format(code=enrollment.cohort.code)
+    moved_from = enrollment.moved_from.cohort if enrollment.moved_from_id else None
+    context["moved_from"] = moved_from
+    subject = SUBJECTS[kind].format(code=enrollment.cohort.code, from_code=moved_from.code if moved_from else "")
     if context["confirm_by"] is not None and kind in CONFIRM_KINDS:
         subject = f"Please confirm: {subject[0].lower()}{subject[1:]}"
     send_message(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
@@ -247,9 +258,11 @@ def send_lost_links(student: Student) -> None:
     context = {
         "student": student,
         "links": [(e, settings.SITE_URL + e.get_absolute_url()) for e in enrollments],
-        "school_name": settings.SCHOOL_NAME,
+        **school_context(),
     }
-    send_message(student.email, f"Your {settings.SCHOOL_NAME} enrollment links", "enrollment/email/lost_links", context)
+    send_message(
+        student.email, f"Your {context['school_name']} enrollment links", "enrollment/email/lost_links", context
+    )
 
 
 def send_message(to: str, subject: str, template: str, context: dict) -> None:

@@ -7,7 +7,6 @@ it exists. Hours and the at-risk flag follow one rule, `enrollment.models.Hours`
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from courses.models import ClassSession, Cohort, CohortStatus, Requirement
+from courses.spreadsheet import csv_download
 from enrollment import services
 from enrollment.models import (
     AttendanceStatus,
@@ -309,60 +309,44 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "enrollment/portal/roster.html", context)
 
 
-# Spreadsheets run a cell that starts with one of these as a formula; a leading apostrophe makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET"])
 def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort_or_404(request, pk)
     roster = build_roster(cohort)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-{cohort.code}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        "Last name",
+        "First name",
+        "E-mail",
+        "Phone",
+        "Status",
+        "Credentials",
+        "Hours attended",
+        "Hours scheduled so far",
+        "Course hours",
+        "Attendance %",
+        "At risk",
+        "Notes",
+    ]
+    rows = (
         [
-            "Last name",
-            "First name",
-            "E-mail",
-            "Phone",
-            "Status",
-            "Credentials",
-            "Hours attended",
-            "Hours scheduled so far",
-            "Course hours",
-            "Attendance %",
-            "At risk",
-            "Notes",
+            row.student.last_name,
+            row.student.first_name,
+            row.student.email,
+            row.student.phone,
+            row.enrollment.get_status_display(),
+            row.credential_status,
+            row.attended_hours,
+            row.scheduled_hours,
+            f"{cohort.course.nominal_hours.normalize():f}",
+            "" if row.attendance_percent is None else row.attendance_percent,
+            "yes" if row.at_risk else "no",
+            "; ".join(note.text for note in row.notes),
         ]
+        for row in roster.rows
     )
-    for row in roster.rows:
-        student = row.student
-        writer.writerow(
-            csv_cell(v)
-            for v in [
-                student.last_name,
-                student.first_name,
-                student.email,
-                student.phone,
-                row.enrollment.get_status_display(),
-                row.credential_status,
-                row.attended_hours,
-                row.scheduled_hours,
-                f"{cohort.course.nominal_hours.normalize():f}",
-                "" if row.attendance_percent is None else row.attendance_percent,
-                "yes" if row.at_risk else "no",
-                "; ".join(note.text for note in row.notes),
-            ]
-        )
-    return response
+    return csv_download(f"roster-{cohort.code}.csv", header, rows)
 
 
 # --- attendance by session ------------------------------------------------------------------------------------------

@@ -16,5 +16,6 @@ urlpatterns = [
     path("my/<private_token:token>/", views.status, name="status"),
     path("my/<private_token:token>/withdraw/", views.withdraw, name="withdraw"),
     path("my/<private_token:token>/accept/", views.accept_offer, name="accept_offer"),
+    path("my/<private_token:token>/decline/", views.decline_offer, name="decline_offer"),
     path("my/<private_token:token>/credentials/", views.add_credential, name="add_credential"),
 ]

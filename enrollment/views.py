@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.models import ClassSession, Cohort, Requirement
+from courses.models import ClassSession, Cohort, Requirement, SchoolProfile
 from enrollment import notifications, services, throttling
 from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
 from enrollment.models import Enrollment, EnrollmentStatus, with_seat_counts
@@ -52,6 +52,7 @@ RECEIPT_SALT = "enrollment.signup-receipt"
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort_for_signup(pk)
     status = 200
+    next_step = None  # where a refused person can go instead (a course open at their age, one that grants a card)
     if request.method == "POST":
         form = SignupForm(request.POST, request.FILES, cohort=cohort)
         # Every POST counts toward a high ceiling; only a signup that passes the form's checks spends the person's
@@ -63,8 +64,9 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                 None,
                 _(
                     "Too many signups have come from your network in the last hour. Please wait a while and try "
-                    "again, or call the school office."
-                ),
+                    "again, or call the school office at %(phone)s."
+                )
+                % {"phone": SchoolProfile.current().phone},
             )
             status = 429
         elif form.is_valid():
@@ -73,7 +75,10 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                     cohort=cohort, student=form.student_details(), credentials=form.credential_details()
                 )
             except services.EnrollmentError as error:
+                if error.code == "guardian_required":
+                    form.guardian_required()
                 form.add_error(None, error.message)
+                next_step = error.next_step
             else:
                 # The outcome travels to the next page in a signed cookie, never the private link: that goes to the
                 # address only, so whoever typed it must open the e-mail to see anything on file.
@@ -88,9 +93,12 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
                     samesite="Lax",
                 )
                 return response
+        form.drop_uploads()
     else:
         form = SignupForm(cohort=cohort)
-    return render(request, "enrollment/signup.html", {"cohort": cohort, "form": form}, status=status)
+    return render(
+        request, "enrollment/signup.html", {"cohort": cohort, "form": form, "next_step": next_step}, status=status
+    )
 
 
 def _receipt(request: HttpRequest, cohort: Cohort) -> services.SignupReceipt | None:
@@ -131,14 +139,30 @@ def resend_signup_email(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _(
                 "We have already sent several e-mails to this address in the last hour. Check your spam folder, or "
-                "call the school office."
-            ),
+                "call the school office at %(phone)s."
+            )
+            % {"phone": SchoolProfile.current().phone},
         )
     return redirect("enrollment:signup_sent", pk=cohort.pk)
 
 
 def _enrollment_for_token(token: str) -> Enrollment:
-    return get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
+    # With the enrollment a staff move replaced this one by (reverse one-to-one; None when not moved), in one query.
+    return get_object_or_404(
+        Enrollment.objects.select_related("student", "cohort__course", "moved_to__cohort"), token=token
+    )
+
+
+def _moved_to(enrollment: Enrollment) -> Enrollment | None:
+    try:
+        return enrollment.moved_to
+    except Enrollment.moved_to.RelatedObjectDoesNotExist:
+        return None
+
+
+# An enrollment that ended without a seat: the status page offers other cohorts instead of this one's classes.
+ENDED_WITHOUT_SEAT = frozenset({S.WITHDRAWN, S.LAPSED, S.REJECTED})
+OTHER_COHORTS = 4
 
 
 # While an enrollment waits for a seat or for staff, the status page says what the student still has to provide.
@@ -169,22 +193,39 @@ def _status_page(
         eligibility = services.eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
     if eligibility is not None and credential_form is None and (eligibility.shortfalls or eligibility.awaiting):
         credential_form = CredentialForm(cohort=cohort)
+    moved_to = _moved_to(enrollment)
+    ended = enrollment.status in ENDED_WITHOUT_SEAT
+    history = list(enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"))
     context = {
         "enrollment": enrollment,
         "cohort": cohort,
         "course": cohort.course,
+        "moved_to": moved_to,
+        "ended": ended,
+        # Somewhere to go next after a withdrawal, lapse or rejection: the course's cohorts taking signups now.
+        "other_cohorts": (
+            with_seat_counts(Cohort.objects.open().upcoming().filter(course_id=cohort.course_id).exclude(pk=cohort.pk))
+            .select_related("course")
+            .order_by("starts_on", "code")[:OTHER_COHORTS]
+            if ended and moved_to is None
+            else []
+        ),
         "position": services.waitlist_position(enrollment),
         "offer_open": offer_open,
         "offer_expired": enrollment.status == S.OFFERED and not enrollment.holds_seat,
         "eligibility": eligibility,
         "review_names": eligibility.awaiting_names if eligibility and enrollment.status == S.PENDING_REVIEW else [],
         "credential_form": credential_form,
-        # The next few classes; the whole calendar (a paramedic program has hundreds) is on the cohort's page.
-        "sessions": ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
+        # The next few classes, while the enrollment has a seat or a place; the whole calendar (a paramedic program
+        # has hundreds) is on the cohort's page.
+        "sessions": []
+        if ended
+        else ClassSession.objects.filter(cohort=cohort, ends_at__gte=timezone.now()).order_by("starts_at")[
             :NEXT_SESSIONS
         ],
         # The student's own status changes; not every attendance mark an instructor records or corrects.
-        "history": enrollment.audit_events.filter(action__startswith="enrollment.").order_by("at", "pk"),
+        "history": history,
+        "declined": bool(history) and history[-1].action == "enrollment.offer_declined",
         "can_withdraw": enrollment.can("withdraw"),
         # What staff wrote to the student (never their internal notes), newest first.
         "student_messages": enrollment.messages.order_by("-written_at", "-pk")[:STUDENT_MESSAGES],
@@ -198,7 +239,11 @@ def add_credential(request: HttpRequest, token: str) -> HttpResponse:
     """The student adds a renewed or missing credential from their private link (the status page's form)."""
     enrollment = _enrollment_for_token(token)
     if enrollment.status not in CHECKED_STATUSES:
-        messages.info(request, _("This enrollment takes no new credentials; call the school office if one changed."))
+        messages.info(
+            request,
+            _("This enrollment takes no new credentials; call the school office at %(phone)s if one changed.")
+            % {"phone": SchoolProfile.current().phone},
+        )
         return redirect(enrollment)
     form = CredentialForm(request.POST, request.FILES, cohort=enrollment.cohort)
     if form.is_valid():
@@ -221,7 +266,7 @@ def add_credential(request: HttpRequest, token: str) -> HttpResponse:
 def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = _enrollment_for_token(token)
     if not enrollment.can("withdraw"):
-        messages.info(request, "This enrollment has already ended; there is nothing to withdraw from.")
+        messages.info(request, _("This enrollment has already ended; there is nothing to withdraw from."))
         return redirect(enrollment)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -231,10 +276,35 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(
-                request, f"You have withdrawn from {enrollment.cohort.code}. We have e-mailed you a confirmation."
+                request,
+                _("You have withdrawn from %(code)s. We have e-mailed you a confirmation.")
+                % {"code": enrollment.cohort.code},
             )
         return redirect(enrollment)
     return render(request, "enrollment/withdraw.html", {"enrollment": enrollment, "form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def decline_offer(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Decline offer": a confirmation page, then the seat passes to the next person waiting."""
+    enrollment = _enrollment_for_token(token)
+    if not enrollment.can("decline_offer"):
+        messages.info(request, _("There is no open offer to decline on this enrollment."))
+        return redirect(enrollment)
+    if request.method == "POST":
+        try:
+            services.decline_offer(enrollment=enrollment)
+        except services.EnrollmentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("You have declined the seat in %(code)s; it goes to the next person waiting. We have e-mailed you.")
+                % {"code": enrollment.cohort.code},
+            )
+        return redirect(enrollment)
+    return render(request, "enrollment/decline_offer.html", {"enrollment": enrollment})
 
 
 @require_POST
@@ -245,7 +315,7 @@ def accept_offer(request: HttpRequest, token: str) -> HttpResponse:
     except services.EnrollmentError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "You have accepted the seat. Welcome to the cohort!")
+        messages.success(request, _("You have accepted the seat. Welcome to the cohort!"))
     return redirect(enrollment)
 
 

@@ -67,6 +67,12 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
     """Rate-limit counters live in the (database) cache; each database test starts with none."""
+    from courses.models import SchoolProfile
+
+    # The school profile is kept in the process's memory (SchoolProfile.current). Each test starts with the
+    # defaults there, as a running site has the profile in memory after its first page: a rolled-back edit must not
+    # outlive its test, and query counts measure a page, not the first read of the profile since start-up.
+    SchoolProfile.remember(SchoolProfile(pk=1))
     if request.node.get_closest_marker("django_db") is None:
         yield
         return

@@ -13,8 +13,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('courses', '0003_requirement_needed_for'),
-        ('enrollment', '0012_outbox_to_other_people'),
+        ('courses', '0006_requirement_needed_for'),
+        ('enrollment', '0014_outbox_to_other_people'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

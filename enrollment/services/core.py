@@ -27,6 +27,8 @@ ERROR_CODES: dict[str, str] = {
     "too_young": "The person is below the course's minimum age on the day it is checked.",
     "missing_requirement": "A credential the course requires is missing, expired, rejected or not valid long enough.",
     "nothing_to_resolve": "Staff asked to resolve differing details that do not differ.",
+    "guardian_required": "An applicant under 18 on the course's first day gave no parent or guardian.",
+    "consent_required": "A public signup without the privacy notice accepted.",
     # transitions and offers
     "invalid_transition": "The action is not allowed from the enrollment's current status.",
     "offer_expired": "The offer's deadline has passed.",
@@ -69,12 +71,14 @@ class EnrollmentError(Exception):
     """A domain rule refused the change. `code` (one of ERROR_CODES) is for code and tests; `message` is a sentence
     for people that says what to do next."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, next_step: object = None) -> None:
         if code not in ERROR_CODES:
             raise ValueError(f"Unknown EnrollmentError code {code!r}: add it to ERROR_CODES with its meaning.")
         super().__init__(message)
         self.message = message
         self.code = code
+        # Where the person can go instead (eligibility.NextStep: text and url), shown with the message as a link.
+        self.next_step = next_step
 
     def __str__(self) -> str:
         return self.message

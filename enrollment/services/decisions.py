@@ -93,6 +93,14 @@ def reject(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> E
         return transition(enrollment, "reject", actor=actor, reason=reason, email="rejected")
 
 
+def decline_offer(*, enrollment: Enrollment) -> Enrollment:
+    """The student says no to an offered seat: withdrawn, and the seat goes to the next person waiting in the same
+    transaction (the transition step settles the waitlist)."""
+    with transaction.atomic():
+        _, enrollment = lock_enrollment(enrollment.pk)
+        return transition(enrollment, "decline_offer", actor=None, email="offer_declined")
+
+
 def withdraw(*, enrollment: Enrollment, actor: AbstractBaseUser | None = None, reason: str = "") -> Enrollment:
     """Withdraw from a cohort; a freed seat is offered to the first person waiting, in the same transaction."""
     with transaction.atomic():

@@ -15,9 +15,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Cohort, CourseDate, CredentialType, Requirement, RequirementStage
+from courses.models import Cohort, Course, CourseDate, CredentialType, Requirement, RequirementStage
 from enrollment.models import Credential, CredentialStatus, Enrollment, Student
 from enrollment.services.core import EnrollmentError, day_text
+
+
+@dataclass(frozen=True)
+class GuardianDetails:
+    """A parent or guardian of an applicant under GUARDIAN_AGE on the course's first day."""
+
+    name: str
+    phone: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,10 @@ class StudentDetails:
     email: str
     date_of_birth: datetime.date
     phone: str = ""
+    # What the signup form adds about this signup (kept on the enrollment, not the person): the guardian of a minor
+    # and when the privacy notice was accepted.
+    guardian: GuardianDetails | None = field(default=None, compare=False)
+    consented_at: datetime.datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -50,12 +63,22 @@ class CredentialDetails:
 
 
 @dataclass(frozen=True)
+class NextStep:
+    """Where a refused person can go instead: a sentence and the page it links to."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Shortfall:
-    """Something that stops the seat, with a sentence that says what to do about it."""
+    """Something that stops the seat, with a sentence that says what to do about it and, where the school offers
+    one, a link to what the person *can* do (a course open at their age, the course that grants the credential)."""
 
     code: str  # an EnrollmentError code: too_young or missing_requirement
     message: str
     credential_type: CredentialType | None = None
+    next_step: NextStep | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +111,7 @@ class Eligibility:
         if not self.shortfalls:
             return None
         first = self.shortfalls[0]
-        return EnrollmentError(first.message, code=first.code)
+        return EnrollmentError(first.message, code=first.code, next_step=first.next_step)
 
     def raise_for_shortfall(self) -> None:
         if (error := self.refusal()) is not None:
@@ -109,6 +132,48 @@ def _when(requirement: Requirement, cohort: Cohort) -> str:
     if requirement.valid_through == CourseDate.START:
         return _("the course starts (%(day)s)") % {"day": day}
     return _("the course ends (%(day)s)") % {"day": day}
+
+
+# Below this age on the course's first day, an applicant gives a parent or guardian's name, phone and e-mail.
+GUARDIAN_AGE = 18
+
+
+def needs_guardian(cohort: Cohort, date_of_birth: datetime.date) -> bool:
+    """Whether a person born on `date_of_birth` is a minor on the cohort's first day: the signup then asks for a
+    parent or guardian (the form shows the fields, the public signup refuses without them)."""
+    return Student(date_of_birth=date_of_birth).age_on(cohort.starts_on) < GUARDIAN_AGE
+
+
+def _younger_course(course: Course, age: int) -> NextStep | None:
+    """A published course open at `age` to point a too-young applicant at ("EMR is open from 16"): the one with the
+    highest minimum age that is at most `age`. One query, made only on this refusal."""
+    other = (
+        Course.objects.published()
+        .filter(min_age__lte=age, min_age__lt=course.min_age)
+        .exclude(pk=course.pk)
+        .order_by("-min_age", "display_order")
+        .first()
+    )
+    if other is None:
+        return None
+    return NextStep(
+        text=_("%(level)s is open from age %(age)s: see its upcoming cohorts.")
+        % {"level": other.get_level_display(), "age": other.min_age},
+        url=other.get_absolute_url() + "#cohorts",
+    )
+
+
+def _granting_course(ctype: CredentialType) -> NextStep | None:
+    """The published course that grants `ctype` ("no EMT license yet? the upcoming EMT cohorts"). One query, made
+    only on this refusal."""
+    course = Course.objects.published().filter(grants=ctype).first()
+    if course is None:
+        return None
+    return NextStep(
+        text=_("No %(name)s yet? The %(level)s course leads to one: see its upcoming cohorts.")
+        % {"name": ctype.name, "level": course.get_level_display()},
+        url=course.get_absolute_url() + "#cohorts",
+    )
 
 
 def _credential_shortfall(cohort: Cohort, requirement: Requirement, candidates: list[Credential]) -> Shortfall:
@@ -133,7 +198,12 @@ def _credential_shortfall(cohort: Cohort, requirement: Requirement, candidates: 
             "%(course)s requires a %(name)s that is valid until %(when)s. The one you gave us expires on "
             "%(expires)s: renew it, then add the new card with its expiration date."
         )
-    return Shortfall(code="missing_requirement", message=message % words, credential_type=ctype)
+    return Shortfall(
+        code="missing_requirement",
+        message=message % words,
+        credential_type=ctype,
+        next_step=_granting_course(ctype) if latest is None else None,
+    )
 
 
 def check_eligibility(
@@ -167,6 +237,7 @@ def check_eligibility(
                     "given you would be %(age)s then."
                 )
                 % {"course": course.title, "min_age": course.min_age, "day": day_text(age_day), "age": age},
+                next_step=_younger_course(course, age),
             )
         )
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Cohort, CohortStatus, Requirement
 from enrollment import notifications
@@ -32,11 +33,13 @@ from enrollment.models import (
 )
 from enrollment.services.core import EnrollmentError, audit, lock_cohort, lock_enrollment, record_transition
 from enrollment.services.eligibility import (
+    GUARDIAN_AGE,
     CredentialDetails,
     Eligibility,
     StudentDetails,
     check_eligibility,
     eligibility_on_file,
+    needs_guardian,
     requirements_of,
 )
 from enrollment.services.transitions import transition
@@ -67,6 +70,8 @@ class _Applicant:
     details: dict
     # The typed credentials to store, with the enrollment once it exists (Credential.submitted_with).
     new_credentials: tuple[Credential, ...] = ()
+    # What the signup form adds to the enrollment itself: the consent time and a minor's guardian.
+    on_enrollment: dict = field(default_factory=dict)
 
 
 def _typed_details(student: StudentDetails) -> dict:
@@ -76,6 +81,17 @@ def _typed_details(student: StudentDetails) -> dict:
         "phone": student.phone,
         "date_of_birth": student.date_of_birth.isoformat(),
     }
+
+
+def _on_enrollment(student: StudentDetails) -> dict:
+    fields = {"privacy_consent_at": student.consented_at}
+    if student.guardian is not None:
+        fields.update(
+            guardian_name=student.guardian.name.strip(),
+            guardian_phone=student.guardian.phone,
+            guardian_email=student.guardian.email,
+        )
+    return fields
 
 
 def _check_applicant(
@@ -110,6 +126,7 @@ def _check_applicant(
         eligibility=eligibility,
         checked_against=(cohort.starts_on, cohort.ends_on, cohort.course_id),
         details=_typed_details(student),
+        on_enrollment=_on_enrollment(student),
     )
     if not eligibility.ok:
         return applicant
@@ -184,10 +201,12 @@ def seat_in_locked_cohort(
     enforce_window: bool,
     confirmed: bool,
     data: dict | None = None,
+    moved_from: Enrollment | None = None,
 ) -> Enrollment:
     """The seat decision, for a cohort the caller has locked: checks in the order people are told about them
     (not open, eligibility, already enrolled), then the waitlist is settled and the newcomer is enrolled, held
-    for review or waitlisted. `data` is added to the new enrollment's audit row."""
+    for review or waitlisted. `data` is added to the new enrollment's audit row. `moved_from`, the enrollment a
+    staff move replaces, is recorded on the new one, and the student gets the "moved" e-mail naming both cohorts."""
     now = timezone.now()
     _refuse_closed(cohort, enforce_window=enforce_window, now=now)
     applicant.eligibility.raise_for_shortfall()
@@ -205,6 +224,8 @@ def seat_in_locked_cohort(
             status=NEW,
             details=applicant.details,
             confirmed_at=now if confirmed else None,
+            moved_from=moved_from,
+            **applicant.on_enrollment,
         ),
         action,
         actor=actor,
@@ -219,7 +240,7 @@ def seat_in_locked_cohort(
         for credential in applicant.new_credentials:
             credential.submitted_with = enrollment
         Credential.objects.bulk_create(applicant.new_credentials)  # one statement; scans are stored as it runs
-    notifications.notify(enrollment, SIGNUP_EMAILS[action])
+    notifications.notify(enrollment, "moved" if moved_from is not None else SIGNUP_EMAILS[action])
     return enrollment
 
 
@@ -343,7 +364,25 @@ class SignupReceipt:
 
 def sign_up(*, cohort: Cohort, student: StudentDetails, credentials: Sequence[CredentialDetails] = ()) -> SignupReceipt:
     """The public signup. Refusals that depend only on what was typed (closed cohort, age, credentials) are raised
-    as EnrollmentError; otherwise the answer is a SignupReceipt, and the private link goes only to the address."""
+    as EnrollmentError; otherwise the answer is a SignupReceipt, and the private link goes only to the address.
+
+    An applicant under 18 on the course's first day must name a parent or guardian (guardian_required)."""
+    if student.guardian is None and needs_guardian(cohort, student.date_of_birth):
+        # Told first what stops the seat whatever the guardian (too young even so, a missing credential).
+        check_eligibility(
+            cohort,
+            date_of_birth=student.date_of_birth,
+            credentials=[c.as_unsaved() for c in credentials],
+            requirements=requirements_of(cohort),
+        ).raise_for_shortfall()
+        raise EnrollmentError(
+            _(
+                "You will be under %(age)s when the course starts, so we need a parent or guardian's name, phone "
+                "number and e-mail address. Add them below and sign up again."
+            )
+            % {"age": GUARDIAN_AGE},
+            code="guardian_required",
+        )
     email = normalise_email(student.email)
     try:
         enrollment = _request_seat(
@@ -547,6 +586,7 @@ def seat_on_file(
             enforce_window=False,
             confirmed=True,
             data=data,
+            moved_from=moving,
         )
     except AlreadyEnrolled as already:
         raise EnrollmentError(

@@ -63,6 +63,7 @@ def main(given: dict) -> dict:
             "email": "noor.haddad@example.com",
             "phone": "(312) 555-0199",
             "date_of_birth": "1999-09-09",
+            "privacy_consent": "on",
         },
     )
     seen["signup"] = [signup.status_code, Enrollment.objects.count() - before]

@@ -39,8 +39,9 @@ def fill_person(page: Page, *, born: str = "1998-03-14", email: str = "dana.king
     page.get_by_label("First name").fill("Dana")
     page.get_by_label("Last name").fill("King")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Phone").fill("773 555 0199")
+    page.get_by_role("textbox", name=re.compile(r"^Phone")).fill("773 555 0199")
     page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("I have read the privacy notice").check()
 
 
 def test_a_person_signs_up_for_emt_then_withdraws(live_server, page: Page, school, screenshot):
@@ -48,7 +49,7 @@ def test_a_person_signs_up_for_emt_then_withdraws(live_server, page: Page, schoo
     page.goto(live_server.url + "/")
     expect(page.get_by_role("heading", name="Compare the levels")).to_be_visible()
     screenshot("home-desktop")
-    page.get_by_role("link", name="About EMT and its cohorts").click()
+    page.get_by_role("link", name="About Emergency Medical Technician (EMT) and its cohorts").click()
     expect(page.get_by_role("heading", name="Emergency Medical Technician", level=1)).to_be_visible()
     screenshot("course-desktop")
     page.get_by_role("link", name="EMT-2027-SPR-EVE", exact=True).click()

@@ -129,13 +129,27 @@ def test_cohort_changelist_runs_the_same_queries_with_10_and_200_rows(staff_clie
 # --- the change page ----------------------------------------------------------------------------------------------
 
 
-def test_cohort_page_shows_sessions_with_hours(superuser_client, school, admin_url):
+def test_cohort_page_links_to_its_sessions_which_show_their_hours(superuser_client, school, admin_url):
     response = superuser_client.get(admin_url(Cohort, "change", school.cohort.pk))
-    sessions = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is ClassSession)
-    # The inline also renders the blank template row, whose hours cannot be computed yet.
-    assert [form.original for form in sessions if form.original] == list(school.cohort.sessions.all())
-    assert "4.0" in response.text
-    assert "3.5" in response.text
+    assert not [f for f in response.context["inline_admin_formsets"] if f.opts.model is ClassSession]
+    sessions_url = f"{admin_url(ClassSession, 'changelist')}?cohort={school.cohort.pk}&amp;o=2"
+    assert f'<a href="{sessions_url}">Class sessions</a>' in response.text
+
+    listed = superuser_client.get(admin_url(ClassSession, "changelist"), {"cohort": school.cohort.pk, "o": "2"})
+    assert list(listed.context["cl"].result_list) == list(school.cohort.sessions.order_by("starts_at"))
+    assert "4.0" in listed.text
+    assert "3.5" in listed.text
+    add_more = reverse("admin:courses_cohort_schedule", args=[school.cohort.pk])
+    assert f'<a href="{add_more}" class="addlink">Add sessions to {school.cohort.code}</a>' in listed.text
+    other = make_cohort(code="EMT-OTHER")
+    make_session(other)
+    assert (
+        superuser_client.get(admin_url(ClassSession, "changelist"), {"cohort": other.pk}).context["cl"].result_count
+        == 1
+    )
+    for nonsense in ["abc", "99999999999999999999999"]:
+        page = superuser_client.get(admin_url(ClassSession, "changelist"), {"cohort": nonsense})
+        assert page.status_code == 200 and page.context["cl"].result_count == 0
 
 
 def test_cohort_page_warns_when_scheduled_hours_differ_from_the_course(staff_client):

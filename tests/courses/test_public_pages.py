@@ -70,6 +70,6 @@ def test_courses_page_lists_the_next_six_cohorts_of_each_course_and_links_to_the
     cohorts = [make_cohort(course=course, code=f"EMT-WAVE-{i:02d}") for i in range(8)]
     html = client.get("/courses/").content.decode()
     assert sum(cohort.code in html for cohort in cohorts) == 6
-    assert "All upcoming EMT cohorts" in html
+    assert "All upcoming Emergency Medical Technician (EMT) cohorts" in html  # the level's name, never its code
     detail = client.get("/courses/emt/").content.decode()
     assert all(cohort.code in detail for cohort in cohorts)

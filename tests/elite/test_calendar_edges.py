@@ -88,6 +88,7 @@ def test_someone_18_on_the_first_day_signs_up_on_the_public_page(
         "email": "maria.lopez@example.com",
         "phone": "312-555-0142",
         "date_of_birth": years_before(emt_cohort.starts_on, 18).isoformat(),
+        "privacy_consent": "on",
         f"cred_{ctype.pk}_number": "BLS-777",
         f"cred_{ctype.pk}_expires": emt_cohort.ends_on.isoformat(),
     }

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from courses.models import CohortStatus, CourseDate
+from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate
 from enrollment import services
 from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
@@ -52,6 +54,7 @@ class School:
             starts_on=today - datetime.timedelta(days=30),
         )
         self.running.instructors.add(self.instructor)
+        self.instructor.groups.add(Group.objects.get_or_create(name=INSTRUCTORS_GROUP)[0])
         self.open = make_cohort(course=self.emt, code="EMT-OPEN", capacity=2)
         self.pending_cohort = make_cohort(course=self.paramedic, code="PARA-OPEN", capacity=200)
         self.sessions = []
@@ -77,6 +80,16 @@ class School:
         other = self.pending_enrollment.student.credentials.order_by("pk").first()
         services.reject_credential(credential=other, actor=self.admin, reason="Not in the registry.")
         self.credential_event = AuditEvent.objects.filter(action="credential.rejected").latest("pk")
+        # The status page's other states: an open offer (and its "decline" step), a withdrawal (other cohorts to
+        # sign up for) and a staff move (the old link points to the new enrollment).
+        offer_cohort = make_cohort(course=self.emt, code="EMT-OFFER", capacity=1)
+        left = self.sign_up(offer_cohort, self.cpr)
+        self.offered = self.sign_up(offer_cohort, self.cpr)
+        services.withdraw(enrollment=left)
+        self.withdrawn = left
+        moving = self.sign_up(offer_cohort, self.cpr)
+        services.move(enrollment=moving, to_cohort=self.open, actor=self.admin)
+        self.moved = moving
 
     def sign_up(self, cohort, course_credential) -> Enrollment:
         return services.request_seat(
@@ -96,7 +109,21 @@ class School:
         for k in range(sessions):
             self.sessions.append(make_session(self.running, days_from_now=-(len(self.sessions) + k + 1)))
             make_session(self.open, days_from_now=40 + len(self.sessions) + k)
+        instructors = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)[0]
         for _ in range(people):
+            # More instructors to choose from, more logins locked out.
+            n = get_user_model().objects.count()
+            get_user_model().objects.create_user(f"teacher{n}", password="pw-for-tests-123").groups.add(instructors)
+            AccessAttempt.objects.create(
+                username=f"teacher{n}",
+                ip_address=f"10.0.{n // 250}.{n % 250}",
+                user_agent="tests",
+                failures_since_start=5,
+                get_data="",
+                post_data="",
+                http_accept="",
+                path_info="/accounts/login/",
+            )
             self.sign_up(self.running, self.cpr)
             # The audit trail grows with credential decisions too, each naming its credential.
             student = self.sign_up(self.open, self.cpr).student
@@ -131,6 +158,12 @@ class School:
             f"/my/{token}/withdraw/",
             "/my/",
             "/accounts/login/",
+            "/privacy/",
+            "/refunds/",
+            f"/my/{self.offered.token}/",
+            f"/my/{self.offered.token}/decline/",
+            f"/my/{self.withdrawn.token}/",
+            f"/my/{self.moved.token}/",
         ]
         portal = [
             "/instructor/",
@@ -144,7 +177,11 @@ class School:
             "/admin/courses/course/",
             "/admin/courses/cohort/",
             f"/admin/courses/cohort/{self.running.pk}/change/",
+            f"/admin/courses/cohort/{self.running.pk}/schedule/",
+            f"/admin/courses/cohort/{self.running.pk}/roster.csv",
             "/admin/courses/classsession/",
+            f"/admin/courses/classsession/?cohort={self.running.pk}&o=2",
+            f"/admin/courses/classsession/{session.pk}/change/",
             "/admin/courses/credentialtype/",
             "/admin/courses/requirement/",
             "/admin/enrollment/student/",
@@ -166,6 +203,11 @@ class School:
             f"/admin/enrollment/attendance/{self.attendance.pk}/correct/",
             "/admin/enrollment/auditevent/",
             "/admin/enrollment/outgoingemail/",
+            "/admin/auth/user/",
+            "/admin/auth/user/add/",
+            f"/admin/auth/user/{self.instructor.pk}/change/",
+            "/admin/axes/accessattempt/locked-out/",
+            "/admin/autocomplete/?app_label=courses&model_name=cohort&field_name=instructors&term=t",
         ]
         signed_up = [f"/cohorts/{self.open.pk}/signup/sent/"]
         return (
@@ -189,6 +231,7 @@ def measure(school: School) -> dict[str, int]:
             "email": f"ana{Enrollment.objects.count()}@example.com",
             "phone": "(312) 555-0101",
             "date_of_birth": "1998-04-02",
+            "privacy_consent": "on",
             f"cred_{school.cpr.pk}_number": "BLS-1",
             f"cred_{school.cpr.pk}_expires": (school.open.ends_on + datetime.timedelta(days=90)).isoformat(),
         },

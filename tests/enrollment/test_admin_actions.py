@@ -314,7 +314,8 @@ def test_export_csv_lists_the_selection_with_waitlist_positions_and_neutralised_
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment;" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["Student", "Email", "Phone", "Cohort", "Course", "Status", "Created", "Waitlist position"]
     by_email = {row[1]: row for row in rows[1:]}
     assert len(by_email) == 3
@@ -340,5 +341,5 @@ def test_waitlist_position_counts_the_whole_waitlist_not_the_selection(staff_cli
 
     response = run_action(staff_client, "export_csv", [third])
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][7] == "2" == str(services.waitlist_position(third))

@@ -28,7 +28,10 @@ def test_staff_group_from_migration_manages_the_school_but_not_users():
     assert ("courses", "add_cohort") in perms
     assert ("enrollment", "view_auditevent") in perms
     assert not {p for p in perms if p[1].endswith("_auditevent") and p[1] != "view_auditevent"}
-    assert not {p for p in perms if p[0] == "auth"}
+    # Users: staff make instructors' accounts (the user admin keeps them to those); never groups or permissions.
+    user_perms = {("auth", "add_user"), ("auth", "change_user"), ("auth", "view_user")}
+    assert {p for p in perms if p[0] == "auth"} == user_perms
+    assert {p for p in perms if p[0] == "axes"} == {("axes", "view_accessattempt"), ("axes", "delete_accessattempt")}
     assert not Group.objects.get(name="Instructors").permissions.exists()
     assert Permission.objects.filter(content_type__app_label="enrollment").exists()
 
@@ -50,8 +53,10 @@ def test_instructor_cannot_reach_the_admin(client, django_user_model):
         assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_staff_cannot_reach_user_or_group_admin(staff_client):
-    assert staff_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+def test_staff_cannot_reach_group_admin_and_see_only_instructors_in_user_admin(staff_client, staff_user):
+    users = staff_client.get(reverse("admin:auth_user_changelist"))
+    assert users.status_code == 200
+    assert staff_user not in users.context["cl"].result_list
     assert staff_client.get(reverse("admin:auth_group_changelist")).status_code == 403
     assert staff_client.get(ENROLLMENTS).status_code == 200
     assert staff_client.get(reverse("admin:enrollment_auditevent_changelist")).status_code == 200
@@ -99,19 +104,26 @@ def test_outsiders_cannot_reach_any_admin_page(client, django_user_model, every_
     assert status_of(every_admin_page.enrollment) == S.ENROLLED
 
 
-def test_staff_cannot_reach_any_user_or_group_page(staff_client, staff_user):
+def test_staff_cannot_reach_any_group_page_nor_a_staff_account(staff_client, staff_user, superuser):
     group = Group.objects.get(name="Staff")
     for url in [
-        reverse("admin:auth_user_changelist"),
-        reverse("admin:auth_user_add"),
-        reverse("admin:auth_user_change", args=[staff_user.pk]),
-        reverse("admin:auth_user_password_change", args=[staff_user.pk]),
         reverse("admin:auth_group_changelist"),
         reverse("admin:auth_group_add"),
         reverse("admin:auth_group_change", args=[group.pk]),
     ]:
         assert staff_client.get(url).status_code == 403, url
-    assert "auth" not in [app["app_label"] for app in staff_client.get(reverse("admin:index")).context["app_list"]]
+    for account in (staff_user, superuser):  # not instructors: as if they did not exist
+        change = staff_client.get(reverse("admin:auth_user_change", args=[account.pk]))
+        assert change.status_code == 302 and change["Location"] == reverse("admin:index")
+        password = staff_client.get(reverse("admin:auth_user_password_change", args=[account.pk]))
+        assert password.status_code == 404
+    auth_models = {
+        m["object_name"]
+        for app in staff_client.get(reverse("admin:index")).context["app_list"]
+        if app["app_label"] == "auth"
+        for m in app["models"]
+    }
+    assert auth_models == {"User"}
 
 
 def test_staff_are_offered_every_action(staff_client, every_admin_page):

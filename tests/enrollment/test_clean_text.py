@@ -35,6 +35,7 @@ def test_a_name_that_could_carry_a_message_is_refused_with_a_field_error(client,
             "email": "ana@example.com",
             "phone": "(312) 555-0101",
             "date_of_birth": "1998-04-02",
+            "privacy_consent": "on",
         },
     )
     assert response.status_code == 200

@@ -97,6 +97,7 @@ def test_a_mail_server_outage_loses_nothing_and_breaks_no_page(client, mail_serv
                 "email": "ana@example.com",
                 "phone": "(312) 555-0101",
                 "date_of_birth": "1998-04-02",
+                "privacy_consent": "on",
             },
         )
         assert response.status_code == 302

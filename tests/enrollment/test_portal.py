@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from courses.models import CohortStatus
+from courses.spreadsheet import spreadsheet_cell
 from enrollment import portal
 from enrollment.models import (
     Attendance,
@@ -350,7 +351,8 @@ def test_roster_csv_is_formula_safe_and_named_for_the_cohort(client, school):
     response = client.get(f"/instructor/cohorts/{school['cohort'].pk}/roster.csv")
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="roster-EMT-2026-FALL-EVE.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Last name", "First name", "E-mail", "Phone"]
     evil, zapata = rows[1], rows[2]
     assert evil[0] == '\'=HYPERLINK("http://x.example","y")'
@@ -361,11 +363,11 @@ def test_roster_csv_is_formula_safe_and_named_for_the_cohort(client, school):
     assert zapata[10] == "yes"
 
 
-def test_csv_cell_neutralises_every_formula_start():
+def test_spreadsheet_cell_neutralises_every_formula_start():
     for start in "=+-@":
-        assert portal.csv_cell(f"{start}1+1") == f"'{start}1+1"
-    assert portal.csv_cell("Rivera") == "Rivera"
-    assert portal.csv_cell(None) == ""
+        assert spreadsheet_cell(f"{start}1+1") == f"'{start}1+1"
+    assert spreadsheet_cell("Rivera") == "Rivera"
+    assert spreadsheet_cell(None) == ""
 
 
 def test_sign_in_sheet_has_the_school_the_session_and_a_row_per_student(client, school):

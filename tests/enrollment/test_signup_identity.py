@@ -36,6 +36,7 @@ def form_data(**overrides) -> dict:
         "email": "ana@example.com",
         "phone": "(312) 555-0101",
         "date_of_birth": "1998-04-02",
+        "privacy_consent": "on",
     }
     data.update(overrides)
     return data

@@ -45,6 +45,7 @@ def signup_data(cohort, evidence=None, **overrides) -> dict:
         "email": "maria.lopez@example.com",
         "phone": "312-555-0142",
         "date_of_birth": "1996-04-02",
+        "privacy_consent": "on",
         f"cred_{ctype.pk}_number": "BLS-777",
         f"cred_{ctype.pk}_expires": (cohort.ends_on + datetime.timedelta(days=30)).isoformat(),
     }
@@ -90,6 +91,7 @@ def signup_data_for_each_requirement(cohort) -> dict:
         "email": "maria.lopez@example.com",
         "phone": "312-555-0142",
         "date_of_birth": "1990-04-02",
+        "privacy_consent": "on",
     }
     expires = (cohort.ends_on + datetime.timedelta(days=30)).isoformat()
     for requirement in cohort.course.requirements.all():

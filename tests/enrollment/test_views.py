@@ -32,6 +32,7 @@ def form_data(**overrides):
         "email": "maria.lopez@example.com",
         "phone": "312-555-0142",
         "date_of_birth": "1996-04-02",
+        "privacy_consent": "on",
     }
     data.update(overrides)
     return data
@@ -61,6 +62,7 @@ def test_signup_form_has_the_visible_labels(client, emt_cohort):
         "email": "Email",
         "phone": "Phone",
         "date_of_birth": "Date of birth",
+        "privacy_consent": "I have read the privacy notice",
         f"cred_{ctype.pk}_number": "CPR/BLS card number",
         f"cred_{ctype.pk}_expires": "CPR/BLS card expiration date",
     }
@@ -357,7 +359,9 @@ def test_course_page_shows_full_cohort_with_waiting_count(client, emt_cohort):
     for _ in range(5):
         services.request_seat(cohort=emt_cohort, student=student_details(), credentials=[credential_details(ctype)])
     html = client.get(emt_cohort.course.get_absolute_url()).content.decode()
-    assert "Full: join the waitlist, 3 waiting" in html
+    assert "Full: 3 people waiting" in html
+    assert "Join the waitlist" in html
+    assert ">Sign up<" not in html
 
 
 def test_home_compares_levels_in_plain_words(client, emt_cohort):

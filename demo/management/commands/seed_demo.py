@@ -29,7 +29,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import ClassSession, Cohort, CohortStatus, Course, SessionKind
+from courses.models import ClassSession, Cohort, CohortStatus, Course, SchoolProfile, SessionKind
 from demo import clinical as demo_clinicals
 from enrollment import services
 from enrollment.models import (
@@ -407,6 +407,8 @@ class Command(BaseCommand):
         with override_settings(MAILERS=NO_MAIL), transaction.atomic():
             # The school's real catalogue first: the demo's cohorts are of its courses.
             call_command("load_catalogue", verbosity=0)
+            # The school's contact details and policy texts (the defaults; staff edit them in the back office).
+            SchoolProfile.objects.get_or_create(pk=1)
             call_command("load_clinical_catalogue", verbosity=0)
             courses = Course.objects.in_bulk({plan.course for plan in PLANS}, field_name="slug")
             users = self.load_users(password)

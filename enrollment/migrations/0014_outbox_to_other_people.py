@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0011_student_messages'),
+        ('enrollment', '0013_public_site_consent_guardian_move'),
     ]
 
     operations = [

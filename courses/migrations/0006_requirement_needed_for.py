@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0002_session_start_index'),
+        ('courses', '0005_school_profile_row'),
     ]
 
     operations = [
