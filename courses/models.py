@@ -102,15 +102,30 @@ class Course(models.Model):
 
     def entry_requirements(self) -> list[str]:
         """The entry rules in plain words, from the course's data (prefetch `requirements__credential_type`)."""
-        rules = [f"Aged {self.min_age} or older by {CourseDate(self.age_checked_on).label}"]
-        for requirement in self.requirements.all():
-            ctype = requirement.credential_type
-            rule = f"A current {ctype.name}, valid through {CourseDate(requirement.valid_through).label}"
+        rules = [
+            gettext("Aged %(age)s or older by %(day)s")
+            % {"age": self.min_age, "day": CourseDate(self.age_checked_on).label}
+        ]
+        requirements = list(self.requirements.all())
+        for requirement in requirements:
+            if requirement.needed_for != RequirementStage.SIGNUP:
+                continue
+            words = {"name": requirement.credential_type.name, "day": CourseDate(requirement.valid_through).label}
             if requirement.needs_verification:
-                rule += " (our staff verify it before your seat is confirmed)"
-            rules.append(rule)
-        if not any(r.credential_type.granted_by_id for r in self.requirements.all()):
-            rules.append("No earlier EMS certification needed")
+                rule = gettext(
+                    "A current %(name)s, valid through %(day)s (our staff verify it before your seat is confirmed)"
+                )
+            else:
+                rule = gettext("A current %(name)s, valid through %(day)s")
+            rules.append(rule % words)
+        if not any(r.credential_type.granted_by_id for r in requirements):
+            rules.append(gettext("No earlier EMS certification needed"))
+        clearance = [r.credential_type.name for r in requirements if r.needed_for == RequirementStage.CLINICAL]
+        if clearance:
+            rules.append(
+                gettext("Before your first clinical shift, verified by our staff: %(documents)s")
+                % {"documents": ", ".join(sorted(clearance))}
+            )
         return rules
 
 
