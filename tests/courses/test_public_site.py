@@ -33,6 +33,12 @@ def fill(cohort, n):
 # --- seat words, decided once ------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def profile_row(db):
+    """The profile's row, as its data migration makes it (a transactional test elsewhere may have flushed it)."""
+    return SchoolProfile.objects.get_or_create(pk=1)[0]
+
+
 def test_an_open_cohort_with_room_says_seats_left_and_sign_up():
     cohort = make_cohort(capacity=10)
     fill(cohort, 2)

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import ClassSession, Cohort, CohortStatus, Course, SchoolProfile, SessionKind
+from courses.schedule import federal_holidays
 from demo import clinical as demo_clinicals
 from enrollment import services
 from enrollment.models import (
@@ -162,24 +163,15 @@ FULL_TIME = Timetable("DAY", "Mon-Fri 8 am-5 pm", dict.fromkeys(range(5), _WEEKD
 
 
 def school_holidays(year: int) -> frozenset[datetime.date]:
-    """Days the school is closed: the main US public holidays and the Christmas break."""
-
-    def nth_weekday(month: int, weekday: int, n: int) -> datetime.date:
-        days = [d for d in calendar.Calendar().itermonthdates(year, month) if d.month == month]
-        matching = [d for d in days if d.weekday() == weekday]
-        return matching[n]
-
-    thanksgiving = nth_weekday(11, 3, 3)
+    """Days the demo school is closed: the federal holidays the schedule generator skips (courses/schedule.py), and
+    the day after Thanksgiving, Christmas Eve and New Year's Eve."""
+    november = datetime.date(year, 11, 1)
+    thanksgiving = november + datetime.timedelta(days=(3 - november.weekday()) % 7 + 21)  # the fourth Thursday
     return frozenset(
         {
-            datetime.date(year, 1, 1),
-            nth_weekday(5, 0, -1),  # Memorial Day
-            datetime.date(year, 7, 4),
-            nth_weekday(9, 0, 0),  # Labor Day
-            thanksgiving,
+            *federal_holidays(year),
             thanksgiving + datetime.timedelta(days=1),
             datetime.date(year, 12, 24),
-            datetime.date(year, 12, 25),
             datetime.date(year, 12, 31),
         }
     )
