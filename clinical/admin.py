@@ -9,20 +9,23 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clinical import services
+from clinical.forms import ShiftSeriesForm
 from clinical.models import Booking, ClinicalMinimum, PatientContact, Shift, Site
 from courses.admin_input import InputCheckingAdmin
 from courses.models import Cohort, RequirementStage
+from courses.schedule import ScheduleError
 
 
 @admin.register(Site)
@@ -95,11 +98,42 @@ class ShiftAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
+            path("series/", view(self.series_view), name="clinical_shift_series"),
             path("clearance/", view(self.clearance_cohorts_view), name="clinical_clearance"),
             path("clearance/<int:cohort_id>/", view(self.clearance_board_view), name="clinical_clearance_board"),
             path("clearance/<int:cohort_id>.csv", view(self.clearance_csv_view), name="clinical_clearance_csv"),
             *super().get_urls(),
         ]
+
+    def series_view(self, request: HttpRequest) -> TemplateResponse | HttpResponse:
+        """Publish a series of shifts: a preview of every shift, then "Publish" makes exactly those."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ShiftSeriesForm(request.POST or None)
+        if request.method == "POST" and form.is_valid() and "publish" in request.POST:
+            try:
+                made = services.publish_shift_series(
+                    request=form.series_request, fingerprint=request.POST.get("fingerprint", "")
+                )
+            except ScheduleError as error:
+                form.add_error(error.field, ValidationError(error.message, code=error.code))
+            else:
+                message = ngettext("Published %(count)d shift.", "Published %(count)d shifts.", len(made)) % {
+                    "count": len(made)
+                }
+                messages.success(request, f"{form.series_request.site}: {message}")
+                return redirect(
+                    reverse("admin:clinical_shift_changelist") + f"?site__id__exact={form.series_request.site.pk}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Publish a series of shifts"),
+            "opts": self.model._meta,
+            "form": form,
+            "plan": form.plan,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/clinical/shift/series.html", context)
 
     def _may_see_clearance(self, request: HttpRequest) -> None:
         if not (self.has_view_permission(request) and request.user.has_perm("enrollment.view_credential")):

@@ -6,10 +6,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clinical.models import AgeGroup, Booking, Complaint, PatientContact
+from clinical.models import AgeGroup, Booking, Complaint, PatientContact, Site
 from clinical.phi import find_phi
-from clinical.services import ContactDetails, SignedBooking
+from clinical.services import (
+    ContactDetails,
+    ShiftSeriesPlan,
+    ShiftSeriesRequest,
+    SignedBooking,
+    plan_shift_series,
+)
+from courses.forms import WEEKDAYS, parse_days
 from courses.models import Cohort, CredentialType, RequirementStage
+from courses.schedule import ScheduleError
 from enrollment.forms import CredentialForm
 
 
@@ -125,3 +133,89 @@ def describe(contact: PatientContact) -> str:
     if contact.team_lead:
         parts.append(str(_("team lead")))
     return " · ".join(parts)
+
+
+class ShiftSeriesForm(forms.Form):
+    """ "Every Saturday 7 am-7 pm at Station 14 until June": what staff type; the walk on the calendar and the rules are
+    clinical.services.plan_shift_series (the schedule generator's calendar)."""
+
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.filter(is_active=True).order_by("name"))
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort"),
+        queryset=Cohort.objects.none(),
+        required=False,
+        help_text=_("Leave empty to open the shifts to every cohort with clinical requirements."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day of the week.")},
+    )
+    starts_at = forms.TimeField(
+        label=_("Starts at"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Chicago time, e.g. 07:00."),
+    )
+    ends_at = forms.TimeField(
+        label=_("Ends at"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Chicago time, e.g. 19:00. An end before the start is the next morning (a night shift)."),
+    )
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    capacity = forms.IntegerField(label=_("Places per shift"), min_value=1, max_value=50, initial=2)
+    preceptor_name = forms.CharField(label=_("Preceptor's name"), max_length=120, required=False)
+    preceptor_email = forms.EmailField(
+        label=_("Preceptor's e-mail"),
+        required=False,
+        help_text=_("The sign-off link is e-mailed here when each shift ends."),
+    )
+    holidays = forms.CharField(
+        label=_("Days left out"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text=_("e.g. 2027-05-29, 2027-07-03."),
+    )
+    skip_federal_holidays = forms.BooleanField(label=_("Skip US federal holidays"), required=False, initial=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = (
+            Cohort.objects.current()
+            .filter(course__clinical_minimums__isnull=False)
+            .distinct()
+            .select_related("course")
+            .order_by("starts_on", "code")
+        )
+        self.plan: ShiftSeriesPlan | None = None
+        self.series_request: ShiftSeriesRequest | None = None
+
+    def clean_holidays(self) -> list:
+        return parse_days(self.cleaned_data.get("holidays", ""))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        self.series_request = ShiftSeriesRequest(
+            site=data["site"],
+            cohort=data.get("cohort"),
+            weekdays=frozenset(data["weekdays"]),
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            capacity=data["capacity"],
+            preceptor_name=data.get("preceptor_name", ""),
+            preceptor_email=data.get("preceptor_email", ""),
+            holidays=frozenset(data["holidays"]),
+            skip_federal_holidays=data["skip_federal_holidays"],
+        )
+        try:
+            self.plan = plan_shift_series(self.series_request)
+        except ScheduleError as error:
+            self.add_error(error.field, ValidationError(error.message, code=error.code))
+        return data

@@ -219,3 +219,47 @@ def test_reminders_go_30_and_7_days_before_a_document_expires_once_each(clinic, 
     assert sorted(k for k in kinds if k.startswith("document")) == ["document_expiring_30", "document_expiring_7"]
     reminders = [m for m in mail.outbox if "TB test expires on" in m.subject]
     assert len(reminders) == 2 and enrollment.token in reminders[0].body
+
+
+def test_a_series_of_saturday_shifts_keeps_7_am_across_the_clock_change_and_publishes_exactly_the_preview(clinic):
+    from courses.schedule import ScheduleError
+
+    request = services.ShiftSeriesRequest(
+        site=clinic.ambulance,
+        weekdays=frozenset({5}),
+        starts_at=datetime.time(7),
+        ends_at=datetime.time(19),
+        first_day=datetime.date(2027, 10, 23),
+        last_day=datetime.date(2027, 11, 20),
+        capacity=3,
+        cohort=clinic.cohort,
+        holidays=frozenset({datetime.date(2027, 11, 13)}),
+    )
+    plan = services.plan_shift_series(request)
+    local = [timezone.localtime(s.starts_at) for s in plan.shifts]
+    assert [d.date().isoformat() for d in local] == ["2027-10-23", "2027-10-30", "2027-11-06", "2027-11-20"]
+    assert {d.hour for d in local} == {7}  # before and after the clocks go back on November 7
+    assert [s.hours for s in plan.shifts] == [12, 12, 12, 12]
+    made = services.publish_shift_series(request=request, fingerprint=plan.fingerprint)
+    assert [s.starts_at for s in made] == [s.starts_at for s in plan.shifts]
+    with pytest.raises(ScheduleError) as changed:
+        services.publish_shift_series(request=request, fingerprint="not-the-preview")
+    assert changed.value.code == "plan_changed"
+
+
+def test_a_night_shift_ends_the_next_morning(clinic):
+    request = services.ShiftSeriesRequest(
+        site=clinic.ambulance,
+        weekdays=frozenset({5}),
+        starts_at=datetime.time(19),
+        ends_at=datetime.time(7),
+        first_day=datetime.date(2027, 3, 6),
+        last_day=datetime.date(2027, 3, 13),
+        capacity=2,
+    )
+    shifts = services.plan_shift_series(request).shifts
+    # The clocks spring forward in the night of March 13 to 14: that night shift is an hour shorter.
+    assert [s.hours for s in shifts] == [12, 11]
+    assert timezone.localtime(shifts[0].ends_at) == datetime.datetime(
+        2027, 3, 7, 7, tzinfo=timezone.get_default_timezone()
+    )

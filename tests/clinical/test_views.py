@@ -1,6 +1,7 @@
 """The student's clinicals pages and the preceptor's page, through the test client on the real database."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinical import services
-from clinical.models import Booking, BookingStatus, PatientContact
+from clinical.models import Booking, BookingStatus, PatientContact, Shift
 from enrollment.models import CredentialStatus, OutgoingEmail
 from tests.factories import make_credential
 
@@ -277,3 +278,39 @@ def test_the_roster_shows_clinical_progress_and_flags_a_student_behind(client, c
     assert rows[on_pace.pk].notes[0].at_risk  # ambulance hours and contacts are behind too
     csv_text = client.get(reverse("portal:roster_csv", args=[clinic.cohort.pk])).content.decode()
     assert "Clinicals: ED h 20 of 24" in csv_text
+
+
+def test_staff_publish_a_series_from_its_preview(staff_client, clinic):
+    url = reverse("admin:clinical_shift_series")
+    form = {
+        "site": clinic.ambulance.pk,
+        "cohort": clinic.cohort.pk,
+        "weekdays": ["5"],
+        "starts_at": "07:00",
+        "ends_at": "19:00",
+        "first_day": "2027-05-01",
+        "last_day": "2027-05-29",
+        "capacity": "3",
+        "preceptor_name": "Luis Ortega",
+        "preceptor_email": "medic14@example.com",
+        "holidays": "2027-05-15",
+    }
+    preview = staff_client.post(url, {**form, "preview": "1"})
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Preview: 4 shifts" in html and "Sat May 15, 2027 (holiday you listed)" in html
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', html).group(1)
+    published = staff_client.post(url, {**form, "publish": "1", "fingerprint": fingerprint})
+    assert published.status_code == 302
+    assert Shift.objects.filter(site=clinic.ambulance, preceptor_email="medic14@example.com").count() == 4
+    bad = staff_client.post(url, {**form, "weekdays": [], "ends_at": "07:00", "preview": "1"})
+    assert bad.status_code == 200 and "Choose at least one day of the week." in bad.content.decode()
+
+
+def test_the_series_page_is_for_staff_who_may_add_shifts(client, clinic):
+    from django.contrib.auth import get_user_model
+
+    url = reverse("admin:clinical_shift_series")
+    assert client.get(url).status_code == 302
+    client.force_login(get_user_model().objects.create_user("viewer", password="pw-for-tests-123", is_staff=True))
+    assert client.get(url).status_code == 403
