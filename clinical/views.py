@@ -21,6 +21,7 @@ from clinical.forms import ClearanceDocumentForm, ContactForm, SignOffForm
 from clinical.models import Booking, BookingStatus, PatientContact, Shift
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
+from enrollment.views import StatusPageSection
 
 # How many upcoming shifts the page lists; staff publish weeks ahead, and the page stays small on a phone.
 SHIFTS_LISTED = 40
@@ -221,3 +222,18 @@ def preceptor(request: HttpRequest, token: str) -> HttpResponse:
         status = 400
     context = {"link": link, "shift": shift, "form": form, "shift_minutes": shift_minutes}
     return render(request, "clinical/preceptor.html", context, status=status)
+
+
+def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
+    """The status page's way to the clinicals page, for a seated student of a course with clinical requirements."""
+    if not services.takes_clinicals(enrollment):
+        return None
+    return StatusPageSection(
+        title=_("Clinical and field experience"),
+        text=_(
+            "Upload your clearance documents, book hospital and ambulance shifts, log your patient contacts and "
+            "follow your progress."
+        ),
+        link_text=_("Your clinicals"),
+        url=_clinicals_url(enrollment),
+    )
