@@ -118,7 +118,7 @@ def prepare_fixtures() -> dict:
             ClassSession.objects.create(
                 cohort=roster, starts_at=start, ends_at=start + datetime.timedelta(hours=4), topic=f"Module {k}"
             )
-        cpr = emt.requirements.get().credential_type
+        cpr = emt.requirements.for_signup().get().credential_type
         for i in range(40):
             services.request_seat(
                 cohort=roster,
@@ -147,6 +147,17 @@ def prepare_fixtures() -> dict:
     # The enrollment page staff open most: one in the review queue (credentials to verify, the whole history).
     pending = Enrollment.objects.filter(status=EnrollmentStatus.PENDING_REVIEW).order_by("pk").first()
     pending_pk = (pending or Enrollment.objects.order_by("pk").first()).pk
+    # Clinicals: a student of the running EMT cohort with shifts, a preceptor's open link, the clearance board.
+    from clinical import services as clinical
+    from clinical.models import Booking, PreceptorLink, Shift
+
+    booking = Booking.objects.live().select_related("enrollment").order_by("pk").first()
+    clinicals_token = booking.enrollment.token
+    running_cohort = booking.enrollment.cohort_id
+    link = PreceptorLink.objects.filter(used_at=None, expires_at__gt=timezone.now()).first()
+    if link is None:
+        ended = Shift.objects.filter(ends_at__lte=timezone.now(), bookings__isnull=False).order_by("-ends_at").first()
+        link = clinical.issue_preceptor_link(shift=ended)
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -165,6 +176,10 @@ def prepare_fixtures() -> dict:
             # The cohort page lists no sessions (they have their own list): the roster cohort's 40 enrollments.
             ("admin: cohort page", f"/admin/courses/cohort/{roster.pk}/change/", admin_cookie),
             ("admin: a cohort's sessions", f"/admin/courses/classsession/?cohort={roster.pk}&o=2", admin_cookie),
+            ("clinicals page", f"/my/{clinicals_token}/clinicals/", None),
+            ("preceptor sign-off", f"/preceptor/{link.token}/", None),
+            ("admin: clinical shifts", "/admin/clinical/shift/", admin_cookie),
+            ("admin: clearance board", f"/admin/clinical/shift/clearance/{running_cohort}/", admin_cookie),
         ],
         "course": emt,
     }

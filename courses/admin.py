@@ -83,7 +83,7 @@ def session_hours(session: ClassSession) -> Decimal | None:
 class RequirementInline(admin.TabularInline):
     model = Requirement
     extra = 0
-    fields = ["credential_type", "valid_through", "needs_verification"]
+    fields = ["credential_type", "needed_for", "valid_through", "needs_verification"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Requirement]:
         # Each row is labelled with str(requirement), which reads the course and the credential type.

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from courses.models import Course, CourseDate, CredentialType, Level, Requirement
+from courses.models import Course, CourseDate, CredentialType, Level, Requirement, RequirementStage
 
 COURSES: list[dict] = [
     {
@@ -184,7 +184,17 @@ CREDENTIAL_TYPES: dict[str, tuple[str, str | None, int]] = {
     "AEMT": ("AEMT license", "aemt", 48),
     "PARAMEDIC": ("Paramedic license", "paramedic", 48),
     "CPR_BLS": ("CPR/BLS card", None, 24),
+    # Clearance documents hospitals and ambulance agencies ask for before a student's first clinical shift.
+    "TB_TEST": ("TB test", None, 12),
+    "FLU_SHOT": ("Flu vaccination", None, 12),
+    "BACKGROUND_CHECK": ("Background check", None, 12),
+    "DRUG_SCREEN": ("Drug screen", None, 12),
 }
+
+# Courses with clinical and field experience ask for these before the first shift (verified by staff, valid on the
+# day of each shift); the minimums themselves are the clinical app's (clinical/catalogue.py).
+CLEARANCE = ["TB_TEST", "FLU_SHOT", "BACKGROUND_CHECK", "DRUG_SCREEN"]
+CLEARANCE_COURSES = ["emt", "aemt", "paramedic"]
 
 # course slug: [(credential code, valid through, needs staff verification)]
 REQUIREMENTS: dict[str, list[tuple[str, str, bool]]] = {
@@ -223,13 +233,28 @@ def load_catalogue() -> dict[str, Course]:
         course = courses[slug]
         # The catalogue decides which of its own credentials its courses ask for; a requirement on a credential type
         # staff added is theirs, and stays.
-        listed = [code for code, _, _ in rules]
+        clearance = CLEARANCE if slug in CLEARANCE_COURSES else []
+        listed = [code for code, _, _ in rules] + clearance
         catalogued = course.requirements.filter(credential_type__code__in=list(types))
         catalogued.exclude(credential_type__code__in=listed).delete()
         for code, valid_through, needs_verification in rules:
             Requirement.objects.update_or_create(
                 course=course,
                 credential_type=types[code],
-                defaults={"valid_through": valid_through, "needs_verification": needs_verification},
+                defaults={
+                    "valid_through": valid_through,
+                    "needs_verification": needs_verification,
+                    "needed_for": RequirementStage.SIGNUP,
+                },
+            )
+        for code in clearance:
+            Requirement.objects.update_or_create(
+                course=course,
+                credential_type=types[code],
+                defaults={
+                    "valid_through": CourseDate.START,
+                    "needs_verification": True,
+                    "needed_for": RequirementStage.CLINICAL,
+                },
             )
     return courses

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from courses import policies
 
@@ -101,15 +102,30 @@ class Course(models.Model):
 
     def entry_requirements(self) -> list[str]:
         """The entry rules in plain words, from the course's data (prefetch `requirements__credential_type`)."""
-        rules = [f"Aged {self.min_age} or older by {CourseDate(self.age_checked_on).label}"]
-        for requirement in self.requirements.all():
-            ctype = requirement.credential_type
-            rule = f"A current {ctype.name}, valid through {CourseDate(requirement.valid_through).label}"
+        rules = [
+            gettext("Aged %(age)s or older by %(day)s")
+            % {"age": self.min_age, "day": CourseDate(self.age_checked_on).label}
+        ]
+        requirements = list(self.requirements.all())
+        for requirement in requirements:
+            if requirement.needed_for != RequirementStage.SIGNUP:
+                continue
+            words = {"name": requirement.credential_type.name, "day": CourseDate(requirement.valid_through).label}
             if requirement.needs_verification:
-                rule += " (our staff verify it before your seat is confirmed)"
-            rules.append(rule)
-        if not any(r.credential_type.granted_by_id for r in self.requirements.all()):
-            rules.append("No earlier EMS certification needed")
+                rule = gettext(
+                    "A current %(name)s, valid through %(day)s (our staff verify it before your seat is confirmed)"
+                )
+            else:
+                rule = gettext("A current %(name)s, valid through %(day)s")
+            rules.append(rule % words)
+        if not any(r.credential_type.granted_by_id for r in requirements):
+            rules.append(gettext("No earlier EMS certification needed"))
+        clearance = [r.credential_type.name for r in requirements if r.needed_for == RequirementStage.CLINICAL]
+        if clearance:
+            rules.append(
+                gettext("Before your first clinical shift, verified by our staff: %(documents)s")
+                % {"documents": ", ".join(sorted(clearance))}
+            )
         return rules
 
 
@@ -137,6 +153,22 @@ class CredentialType(models.Model):
         return self.name
 
 
+class RequirementStage(models.TextChoices):
+    """When a required credential must be on file: to sign up, or only before the student's clinical shifts
+    (the clearance documents hospitals and agencies ask for: immunizations, a TB test, a background check...)."""
+
+    SIGNUP = "signup", _("To sign up")
+    CLINICAL = "clinical", _("Before clinical shifts")
+
+
+class RequirementQuerySet(models.QuerySet):
+    def for_signup(self) -> RequirementQuerySet:
+        return self.filter(needed_for=RequirementStage.SIGNUP)
+
+    def for_clinicals(self) -> RequirementQuerySet:
+        return self.filter(needed_for=RequirementStage.CLINICAL)
+
+
 class Requirement(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requirements")
     credential_type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="requirements")
@@ -149,6 +181,17 @@ class Requirement(models.Model):
     needs_verification = models.BooleanField(
         default=False, help_text="Staff must verify the credential before the seat is confirmed."
     )
+    needed_for = models.CharField(
+        max_length=8,
+        choices=RequirementStage.choices,
+        default=RequirementStage.SIGNUP,
+        help_text=(
+            "To sign up: checked at signup, valid through the day above. Before clinical shifts: a clearance document, "
+            "verified by staff and valid on the day of each shift the student books."
+        ),
+    )
+
+    objects = RequirementQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "credential_type__name"]

@@ -218,6 +218,37 @@ class SchedulePlan:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def chosen_days(
+    *,
+    weekdays: frozenset[int],
+    first_day: datetime.date,
+    last_day: datetime.date,
+    holidays: frozenset[datetime.date] = frozenset(),
+    skip_federal_holidays: bool = True,
+) -> tuple[list[datetime.date], list[tuple[datetime.date, str]]]:
+    """The days from `first_day` to `last_day` that fall on `weekdays`, less the days off; and the days off that were
+    chosen weekdays, each with why. Refused past MAX_SESSIONS days. Class sessions and clinical shift series both
+    walk the calendar through here."""
+    span = (last_day - first_day).days + 1
+    if span > MAX_SESSIONS * 7:
+        raise _too_many()
+    federal = federal_holidays_between(first_day, last_day) if skip_federal_holidays else {}
+    days, skipped = [], []
+    for offset in range(span):
+        day = first_day + datetime.timedelta(days=offset)
+        if day.weekday() not in weekdays:
+            continue
+        if day in holidays:
+            skipped.append((day, _("holiday you listed")))
+        elif day in federal:
+            skipped.append((day, federal[day]))
+        else:
+            days.append(day)
+    if len(days) > MAX_SESSIONS:
+        raise _too_many()
+    return days, skipped
+
+
 def plan_schedule(*, cohort: Cohort, request: ScheduleRequest) -> SchedulePlan:
     """The sessions `request` would add to `cohort`, each flagged with the cohort's existing sessions it overlaps."""
     if not request.weekdays:
@@ -235,26 +266,15 @@ def plan_schedule(*, cohort: Cohort, request: ScheduleRequest) -> SchedulePlan:
             field="last_day",
         )
     check_topic_pattern(request.topic_pattern)
-    # At most MAX_SESSIONS days are ever looked at closely: a range of centuries is refused before it is walked.
-    span = (request.last_day - request.first_day).days + 1
-    if span > MAX_SESSIONS * 7:
-        raise _too_many()
 
     zone = ZoneInfo(settings.TIME_ZONE)
-    federal = federal_holidays_between(request.first_day, request.last_day) if request.skip_federal_holidays else {}
-    days, skipped = [], []
-    for offset in range(span):
-        day = request.first_day + datetime.timedelta(days=offset)
-        if day.weekday() not in request.weekdays:
-            continue
-        if day in request.holidays:
-            skipped.append((day, _("holiday you listed")))
-        elif day in federal:
-            skipped.append((day, federal[day]))
-        else:
-            days.append(day)
-    if len(days) > MAX_SESSIONS:
-        raise _too_many()
+    days, skipped = chosen_days(
+        weekdays=request.weekdays,
+        first_day=request.first_day,
+        last_day=request.last_day,
+        holidays=request.holidays,
+        skip_federal_holidays=request.skip_federal_holidays,
+    )
 
     window_start = datetime.datetime.combine(request.first_day, datetime.time.min, tzinfo=zone)
     day_after = request.last_day + datetime.timedelta(days=1)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "courses",
     "enrollment",
+    "clinical",
     "backups",
     "demo",
     "axes",
@@ -158,6 +159,19 @@ TRUSTED_PROXIES = int(os.environ.get("ELITE_TRUSTED_PROXIES", "0"))
 AXES_CLIENT_IP_CALLABLE = "enrollment.throttling.client_address"
 # A signup holds its seat or waitlist place this long before its e-mail address must be confirmed from the link.
 CONFIRM_MINUTES = int(os.environ.get("ELITE_CONFIRM_MINUTES", "120"))
+# Every app's minute jobs (`manage.py work` enqueues each once a minute): dotted paths of django.tasks tasks.
+MINUTE_JOBS = (
+    "enrollment.tasks.settle_waitlists",
+    "enrollment.notifications.send_due_emails",
+    "enrollment.tasks.forget_expired_counters",
+    "clinical.tasks.send_preceptor_links",
+    "clinical.tasks.remind_expiring_documents",
+)
+# Clinical shifts: booking and dropping close this many hours before a shift starts; patient contacts are logged
+# within this many hours of its end; a preceptor's sign-off link lasts this many days.
+CLINICAL_BOOKING_CLOSES_HOURS = int(os.environ.get("ELITE_CLINICAL_BOOKING_CLOSES_HOURS", "24"))
+CLINICAL_LOG_HOURS = int(os.environ.get("ELITE_CLINICAL_LOG_HOURS", "48"))
+CLINICAL_PRECEPTOR_LINK_DAYS = int(os.environ.get("ELITE_CLINICAL_PRECEPTOR_LINK_DAYS", "7"))
 # "Send the e-mail again" per address, whoever asks.
 RESEND_RATE_LIMIT = os.environ.get("ELITE_RESEND_RATE_LIMIT", "3/h")
 # bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.

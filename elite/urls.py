@@ -18,6 +18,7 @@ urlpatterns = [
     path("instructor/", include("enrollment.portal_urls")),
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),
+    path("", include("clinical.urls")),
 ]
 
 if settings.BENCH_HELLO:

@@ -1426,13 +1426,16 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         for word in search_term.split():
             students = Student.objects.filter(email__icontains=word).values("pk")
             queryset = queryset.filter(
-                Q(student_id__in=students) | Q(enrollment__student_id__in=students) | Q(kind=word)
+                Q(student_id__in=students)
+                | Q(enrollment__student_id__in=students)
+                | Q(kind=word)
+                | Q(to_address__iexact=word)
             )
         return queryset, False
 
     @admin.display(description=_("To"))
     def to(self, email: OutgoingEmail) -> str:
-        return email.recipient.email
+        return email.recipient_email
 
     @admin.display(description=_("Last error"))
     def error(self, email: OutgoingEmail) -> str:

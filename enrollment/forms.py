@@ -16,6 +16,7 @@ from courses.models import Cohort, CredentialType
 from enrollment.evidence import MAX_EVIDENCE_BYTES, sniff_file_kind
 from enrollment.models import normalise_email, validate_person_name
 from enrollment.services import CredentialDetails, GuardianDetails, StudentDetails
+from enrollment.services.eligibility import requirements_of
 
 
 class DateInput(forms.DateInput):
@@ -153,7 +154,7 @@ class SignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cohort = cohort
         self.credential_types: list[CredentialType] = []
-        for requirement in cohort.course.requirements.all():
+        for requirement in requirements_of(cohort):
             ctype = requirement.credential_type
             self.credential_types.append(ctype)
             prefix = f"cred_{ctype.pk}"

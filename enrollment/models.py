@@ -677,6 +677,10 @@ ACTION_WORDS = {
     "credential.rejected": _("Credential rejected"),
     "cohort.capacity_changed": _("Cohort capacity changed"),
     "enrollment.message_sent": _("Message from the school"),
+    "clinical.booked": _("Booked a clinical shift"),
+    "clinical.dropped": _("Dropped a clinical shift"),
+    "clinical.contact_logged": _("Logged a patient contact"),
+    "clinical.signed": _("Clinical shift signed off by the preceptor"),
 }
 
 
@@ -777,6 +781,10 @@ class OutgoingEmail(models.Model):
     student = models.ForeignKey(
         Student, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing_emails"
     )
+    # E-mails to people who are not students (a shift's preceptor): the address, and the row the e-mail is about
+    # (its kind's sender, registered with enrollment.notifications.register_sender, knows which table).
+    to_address = models.EmailField(blank=True)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -798,7 +806,8 @@ class OutgoingEmail(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(enrollment__isnull=False) | Q(student__isnull=False), name="outgoing_email_has_recipient"
+                condition=Q(enrollment__isnull=False) | Q(student__isnull=False) | ~Q(to_address=""),
+                name="outgoing_email_has_recipient",
             ),
         ]
 
@@ -806,7 +815,15 @@ class OutgoingEmail(models.Model):
         return f"{self.kind} to {self.recipient}"
 
     @property
-    def recipient(self) -> Student:
+    def recipient_email(self) -> str:
+        if self.to_address:
+            return self.to_address
+        return (self.student if self.student_id else self.enrollment.student).email
+
+    @property
+    def recipient(self) -> Student | str:
+        if self.to_address:
+            return self.to_address
         return self.student if self.student_id else self.enrollment.student
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -55,9 +56,25 @@ def backoff(attempts: int) -> datetime.timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def notify(enrollment: Enrollment, kind: str) -> OutgoingEmail:
-    """Queue an e-mail to the student about `enrollment`, in the caller's transaction (a rollback sends nothing)."""
-    return _queue(OutgoingEmail(enrollment=enrollment, kind=kind))
+def notify(enrollment: Enrollment, kind: str, *, about_id: int | None = None) -> OutgoingEmail:
+    """Queue an e-mail to the student about `enrollment`, in the caller's transaction (a rollback sends nothing).
+    `about_id` names the row an e-mail of a registered kind is about (a document that expires soon)."""
+    return _queue(OutgoingEmail(enrollment=enrollment, kind=kind, about_id=about_id))
+
+
+# Senders of other apps' e-mails, by kind, registered by the apps that write them (the clinical app's preceptor links
+# and document reminders): each renders and sends one outbox row. The outbox, its retries and its admin are shared.
+SENDERS: dict[str, Callable[[OutgoingEmail], None]] = {}
+
+
+def register_sender(kind: str, sender: Callable[[OutgoingEmail], None]) -> None:
+    SENDERS[kind] = sender
+
+
+def notify_address(to: str, kind: str, *, about_id: int) -> OutgoingEmail:
+    """Queue an e-mail of a registered kind to `to` about row `about_id`, in the caller's transaction."""
+    assert kind in SENDERS, f"register a sender for {kind!r} first"
+    return _queue(OutgoingEmail(to_address=to, kind=kind, about_id=about_id))
 
 
 def notify_student(student: Student, kind: str) -> OutgoingEmail:
@@ -197,7 +214,9 @@ def send_again(email: OutgoingEmail) -> OutgoingEmail:
 
 
 def _send(email: OutgoingEmail) -> None:
-    if email.kind in STUDENT_KINDS:
+    if email.kind in SENDERS:
+        SENDERS[email.kind](email)
+    elif email.kind in STUDENT_KINDS:
         send_lost_links(email.student)
     elif email.kind == "staff_message":
         # The message this outbox row was written for, not the enrollment's latest one.
@@ -230,7 +249,7 @@ def send_enrollment_email(enrollment: Enrollment, kind: str, *, extra: dict | No
     subject = SUBJECTS[kind].format(code=enrollment.cohort.code, from_code=moved_from.code if moved_from else "")
     if context["confirm_by"] is not None and kind in CONFIRM_KINDS:
         subject = f"Please confirm: {subject[0].lower()}{subject[1:]}"
-    _send_message(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
+    send_message(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
 
 
 def send_lost_links(student: Student) -> None:
@@ -241,12 +260,12 @@ def send_lost_links(student: Student) -> None:
         "links": [(e, settings.SITE_URL + e.get_absolute_url()) for e in enrollments],
         **school_context(),
     }
-    _send_message(
+    send_message(
         student.email, f"Your {context['school_name']} enrollment links", "enrollment/email/lost_links", context
     )
 
 
-def _send_message(to: str, subject: str, template: str, context: dict) -> None:
+def send_message(to: str, subject: str, template: str, context: dict) -> None:
     text = render_to_string(f"{template}.txt", context)
     # The HTML part is the same words, laid out: one source for both so they never disagree.
     html = render_to_string("enrollment/email/message.html", {**context, "body_template": f"{template}.txt"})

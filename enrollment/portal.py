@@ -8,7 +8,8 @@ it exists. Hours and the at-risk flag follow one rule, `enrollment.models.Hours`
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
@@ -158,6 +159,27 @@ def credential_lines(
     return lines
 
 
+@dataclass(frozen=True)
+class RosterNote:
+    """What another app says about a student on the roster (their clinical progress): a line shown with the
+    student's figures, and whether it puts them at risk."""
+
+    text: str
+    at_risk: bool = False
+
+
+# Apps add to the roster through these, registered in their AppConfig.ready() (enrollment imports no app above it):
+# each takes the cohort, its seated enrollments and the moment, and returns notes by enrollment pk, in a fixed number
+# of queries whatever the cohort's size.
+RosterNotes = Callable[[Cohort, list[Enrollment], datetime.datetime], dict[int, list[RosterNote]]]
+ROSTER_NOTES: list[RosterNotes] = []
+
+
+def register_roster_notes(provider: RosterNotes) -> None:
+    if provider not in ROSTER_NOTES:
+        ROSTER_NOTES.append(provider)
+
+
 @dataclass
 class RosterRow:
     enrollment: Enrollment
@@ -165,6 +187,7 @@ class RosterRow:
     hours: Hours
     nominal_hours: Decimal
     threshold: int
+    notes: list[RosterNote] = field(default_factory=list)
 
     @property
     def student(self):
@@ -190,8 +213,13 @@ class RosterRow:
         return self.hours.percent
 
     @property
-    def at_risk(self) -> bool:
+    def behind_on_hours(self) -> bool:
         return self.hours.at_risk(self.threshold)
+
+    @property
+    def at_risk(self) -> bool:
+        """Behind on the classroom hours, or on anything another app notes (clinicals)."""
+        return self.behind_on_hours or any(note.at_risk for note in self.notes)
 
     @property
     def phone_href(self) -> str:
@@ -247,6 +275,10 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
         )
         for e in enrollments
     ]
+    for provider in ROSTER_NOTES:
+        notes = provider(cohort, [row.enrollment for row in rows], now)
+        for row in rows:
+            row.notes.extend(notes.get(row.enrollment.pk, ()))
     counts = cohort.enrollments.aggregate(
         pending=Count("pk", filter=Q(status=S.PENDING_REVIEW)),
         waitlisted=Count("pk", filter=Q(status=S.WAITLISTED)),
@@ -295,6 +327,7 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
         "Course hours",
         "Attendance %",
         "At risk",
+        "Notes",
     ]
     rows = (
         [
@@ -309,6 +342,7 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
             f"{cohort.course.nominal_hours.normalize():f}",
             "" if row.attendance_percent is None else row.attendance_percent,
             "yes" if row.at_risk else "no",
+            "; ".join(note.text for note in row.notes),
         ]
         for row in roster.rows
     )

@@ -1,4 +1,5 @@
-"""The minute jobs, run by `manage.py work` every minute on the job runner (django.tasks)."""
+"""The enrollment app's minute jobs, run by `manage.py work` every minute on the job runner (django.tasks); the
+whole list, every app's, is settings.MINUTE_JOBS."""
 
 from __future__ import annotations
 
@@ -6,12 +7,6 @@ from django.tasks import task
 
 from enrollment import services, throttling
 from enrollment.notifications import send_due_emails
-
-MINUTE_JOBS = (
-    "enrollment.tasks.settle_waitlists",
-    "enrollment.notifications.send_due_emails",
-    "enrollment.tasks.forget_expired_counters",
-)
 
 
 @task
@@ -26,4 +21,4 @@ def forget_expired_counters() -> int:
     return throttling.forget_expired_counters()
 
 
-__all__ = ["MINUTE_JOBS", "forget_expired_counters", "send_due_emails", "settle_waitlists"]
+__all__ = ["forget_expired_counters", "send_due_emails", "settle_waitlists"]

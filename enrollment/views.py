@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -183,6 +186,27 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     return _status_page(request, enrollment)
 
 
+@dataclass(frozen=True)
+class StatusPageSection:
+    """A section another app adds to the student's status page (their clinicals): a title, a sentence and a link."""
+
+    title: str
+    text: str
+    link_text: str
+    url: str
+
+
+# Apps add sections to the status page through these, registered in their AppConfig.ready() (enrollment imports no
+# app above it): each takes the enrollment and returns a section or None, in a fixed number of queries.
+StatusPageSections = Callable[[Enrollment], StatusPageSection | None]
+STATUS_PAGE_SECTIONS: list[StatusPageSections] = []
+
+
+def register_status_page_section(provider: StatusPageSections) -> None:
+    if provider not in STATUS_PAGE_SECTIONS:
+        STATUS_PAGE_SECTIONS.append(provider)
+
+
 def _status_page(
     request: HttpRequest, enrollment: Enrollment, *, credential_form: CredentialForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -229,6 +253,7 @@ def _status_page(
         "can_withdraw": enrollment.can("withdraw"),
         # What staff wrote to the student (never their internal notes), newest first.
         "student_messages": enrollment.messages.order_by("-written_at", "-pk")[:STUDENT_MESSAGES],
+        "sections": [section for provider in STATUS_PAGE_SECTIONS if (section := provider(enrollment))],
     }
     return render(request, "enrollment/status.html", context, status=status)
 

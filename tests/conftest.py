@@ -319,3 +319,34 @@ def bulk_school():
         )
 
     return bulk_school
+
+
+@pytest.fixture
+def race():
+    """race(n, work): run work(i) in n threads released together behind a barrier, as a rush of visitors would;
+    returns the unexpected errors. Each thread closes its own database connection."""
+    import threading
+
+    from django.db import connection
+
+    def run_race(n: int, work) -> list[BaseException]:
+        barrier = threading.Barrier(n)
+        errors: list[BaseException] = []
+
+        def run(i: int) -> None:
+            try:
+                barrier.wait(timeout=30)
+                work(i)
+            except BaseException as error:  # collected and asserted on by the test
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return errors
+
+    return run_race

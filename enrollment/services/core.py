@@ -50,6 +50,20 @@ ERROR_CODES: dict[str, str] = {
     "duplicate_entry": "The same student twice in one attendance sheet.",
     "invalid_status": "An attendance status that does not exist.",
     "minutes_out_of_range": "Minutes below 0 or above the session's length.",
+    # clinical shifts (the clinical app's services)
+    "not_enrolled": "The enrollment is not seated in a cohort whose course has clinical requirements.",
+    "not_cleared": "A clearance document the course requires is missing, unverified or expired on the shift's day.",
+    "shift_full": "Every place on the shift is booked.",
+    "overlaps": "The student has another shift or a class session at that time.",
+    "booking_closed": "Too late to book or drop the shift, or the shift is over.",
+    "already_booked": "The student has already booked the shift.",
+    "not_booked": "A change to a booking that is dropped or not the student's.",
+    "shift_not_over": "Patient contacts are logged after the shift ends.",
+    "late_log": "The window for logging contacts after the shift has closed.",
+    "phi_in_note": "A contact's note looks like it holds protected health information.",
+    "already_signed": "The preceptor has signed the shift; signed entries are locked.",
+    "link_used": "The preceptor's link has been used.",
+    "link_expired": "The preceptor's link has expired.",
 }
 
 

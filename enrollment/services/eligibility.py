@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Cohort, Course, CourseDate, CredentialType, Requirement
+from courses.models import Cohort, Course, CourseDate, CredentialType, Requirement, RequirementStage
 from enrollment.models import Credential, CredentialStatus, Enrollment, Student
 from enrollment.services.core import EnrollmentError, day_text
 
@@ -119,11 +119,12 @@ class Eligibility:
 
 
 def requirements_of(cohort: Cohort) -> list[Requirement]:
-    """The cohort's course's requirements with their credential types, in a stable order; a prefetch is reused."""
+    """The requirements a seat needs (stage "to sign up"; clearance documents for clinical shifts are the clinical
+    app's), with their credential types, in a stable order; a prefetch is reused."""
     cache = getattr(cohort.course, "_prefetched_objects_cache", {})
     if "requirements" in cache:
-        return sorted(cache["requirements"], key=lambda r: r.pk)
-    return list(cohort.course.requirements.select_related("credential_type").order_by("pk"))
+        return sorted((r for r in cache["requirements"] if r.needed_for == RequirementStage.SIGNUP), key=lambda r: r.pk)
+    return list(cohort.course.requirements.for_signup().select_related("credential_type").order_by("pk"))
 
 
 def _when(requirement: Requirement, cohort: Cohort) -> str:

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from courses.catalogue import COURSES, CREDENTIAL_TYPES
+from courses.catalogue import CLEARANCE, COURSES, CREDENTIAL_TYPES
 from courses.models import Course, CourseDate, CredentialType, Requirement
 from tests.factories import make_course, make_credential_type, make_requirement
 
@@ -28,9 +28,10 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 def rules() -> dict[tuple[str, str], tuple[str, bool]]:
+    """The entry requirements (to sign up); clearance documents for clinical shifts are checked on their own."""
     return {
         (r.course.slug, r.credential_type.code): (r.valid_through, r.needs_verification)
-        for r in Requirement.objects.select_related("course", "credential_type")
+        for r in Requirement.objects.for_signup().select_related("course", "credential_type")
     }
 
 
@@ -46,7 +47,15 @@ def test_load_catalogue_creates_the_four_courses_and_their_rules():
         ("paramedic", "EMT"): (CourseDate.START, True),
         ("paramedic", "CPR_BLS"): (CourseDate.END, False),
     }
-    assert "Catalogue loaded: 4 courses (emr, emt, aemt, paramedic), 5 credential types, 5 entry requirements" in output
+    clearance = Requirement.objects.for_clinicals().filter(needs_verification=True)
+    assert sorted(clearance.filter(course__slug="emt").values_list("credential_type__code", flat=True)) == sorted(
+        CLEARANCE
+    )
+    assert not Requirement.objects.for_clinicals().filter(course__slug="emr").exists()
+    assert (
+        "Catalogue loaded: 4 courses (emr, emt, aemt, paramedic), 9 credential types, 5 entry requirements, "
+        "12 clearance documents" in output
+    )
 
 
 def test_the_catalogue_states_the_levels_as_the_school_does():

@@ -63,14 +63,24 @@ def test_seed_demo_builds_four_courses_six_cohorts_forty_students(seeded):
     assert sorted(Course.objects.values_list("slug", flat=True)) == ["aemt", "emr", "emt", "paramedic"]
     assert Cohort.objects.count() >= 6
     assert Student.objects.count() >= 40
-    assert set(CredentialType.objects.values_list("code", flat=True)) == {"EMR", "EMT", "AEMT", "PARAMEDIC", "CPR_BLS"}
+    assert set(CredentialType.objects.values_list("code", flat=True)) == {
+        "EMR",
+        "EMT",
+        "AEMT",
+        "PARAMEDIC",
+        "CPR_BLS",
+        "TB_TEST",
+        "FLU_SHOT",
+        "BACKGROUND_CHECK",
+        "DRUG_SCREEN",
+    }
 
 
 @pytest.mark.django_db
 def test_seeded_requirements_match_the_school_rules(seeded):
     rules = {
         (r.course.slug, r.credential_type.code): (r.valid_through, r.needs_verification)
-        for r in Requirement.objects.select_related("course", "credential_type")
+        for r in Requirement.objects.for_signup().select_related("course", "credential_type")
     }
     assert rules == {
         ("emt", "CPR_BLS"): ("end", False),

@@ -17,6 +17,7 @@ The rules:
 - apps never import the project package, elite (elite may import the apps: its urls do);
 - no models module (`*/models.py`, `*/models/*`) nor migration reaches a services module, directly or through others;
 - nothing outside demo imports demo;
+- courses and enrollment never import the capabilities built on them (clinical);
 - no import circles between our modules.
 """
 
@@ -166,6 +167,20 @@ def catalogue_imports_of_enrollment(graph: Graph) -> list[Import]:
     ]
 
 
+# The capabilities built on the enrollment app (clinical experience, and later skills and payments): the core they
+# build on never imports them; they reach it through registration hooks (the roster's notes, the outbox's senders).
+CAPABILITIES = ("clinical",)
+
+
+def core_imports_of_capabilities(graph: Graph) -> list[Import]:
+    return [
+        imp
+        for imp in graph.imports
+        if (within(imp.importer, CATALOGUE) or within(imp.importer, "enrollment"))
+        and any(within(imp.imported, app) for app in CAPABILITIES)
+    ]
+
+
 def app_imports_of_the_project(graph: Graph) -> list[Import]:
     return [imp for imp in graph.imports if not within(imp.importer, PROJECT) and within(imp.imported, PROJECT)]
 
@@ -288,13 +303,19 @@ def test_the_graph_covers_every_installed_app_of_ours(graph):
 
     ours = {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}
     assert ours <= set(first_party_packages(ROOT)), ours
-    assert {PROJECT, CATALOGUE, "enrollment", DEMO} <= ours
+    assert {PROJECT, CATALOGUE, "enrollment", DEMO, *CAPABILITIES} <= ours
     assert len(graph.imports) > 40  # it read the code, not an empty folder
 
 
 def test_the_catalogue_never_imports_enrollment(graph):
     found = known(catalogue_imports_of_enrollment(graph))
     assert not found, "courses is the lower layer; seat counts and enrollments live in enrollment:" + report(found)
+
+
+def test_the_core_never_imports_the_capabilities_built_on_it(graph):
+    found = core_imports_of_capabilities(graph)
+    why = "courses and enrollment are the core; clinical builds on them and registers its hooks (apps.ready):"
+    assert not found, why + report(found)
 
 
 def test_apps_never_import_the_project_package(graph):

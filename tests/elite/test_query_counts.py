@@ -14,14 +14,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate
+from clinical import services as clinical
+from clinical.models import ClinicalMinimum, MinimumKind, Shift, Site, SiteKind
+from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, RequirementStage
 from enrollment import services
-from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus
+from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
 from tests.factories import (
     credential_details,
     make_cohort,
     make_course,
+    make_credential,
     make_credential_type,
     make_requirement,
     make_session,
@@ -57,6 +60,13 @@ class School:
         self.instructor.groups.add(Group.objects.get_or_create(name=INSTRUCTORS_GROUP)[0])
         self.open = make_cohort(course=self.emt, code="EMT-OPEN", capacity=2)
         self.pending_cohort = make_cohort(course=self.paramedic, code="PARA-OPEN", capacity=200)
+        # Clinicals: the EMT course asks for a TB test before shifts and has minimums; shifts at one hospital.
+        self.tb = make_credential_type("TB_TEST", "TB test")
+        make_requirement(self.emt, self.tb, needed_for=RequirementStage.CLINICAL, needs_verification=True)
+        ClinicalMinimum.objects.create(course=self.emt, kind=MinimumKind.ED_HOURS, amount=24)
+        ClinicalMinimum.objects.create(course=self.emt, kind=MinimumKind.CONTACTS, amount=10)
+        self.site = Site.objects.create(name="Lakeshore ED", kind=SiteKind.EMERGENCY_DEPARTMENT, address="Taylor St")
+        self.shifts_made = 0
         self.sessions = []
         self.grow(people=3, cohorts=1, sessions=2)
         self.status_enrollment = Enrollment.objects.filter(cohort=self.open).order_by("pk").first()
@@ -80,6 +90,16 @@ class School:
         other = self.pending_enrollment.student.credentials.order_by("pk").first()
         services.reject_credential(credential=other, actor=self.admin, reason="Not in the registry.")
         self.credential_event = AuditEvent.objects.filter(action="credential.rejected").latest("pk")
+        # A student's clinicals: a shift that ended an hour ago, to log contacts for, and its preceptor's open link.
+        self.clinical_enrollment = self.running.enrollments.filter(status=S.ENROLLED).order_by("pk").first()
+        just_ended = self.shift(days=0, places=3)
+        just_ended.starts_at -= datetime.timedelta(hours=21)
+        just_ended.ends_at -= datetime.timedelta(hours=21)
+        just_ended.save()
+        self.open_booking = clinical.book_shift(
+            shift=just_ended, enrollment=self.clinical_enrollment, now=just_ended.starts_at - datetime.timedelta(days=2)
+        )
+        self.preceptor_link = clinical.issue_preceptor_link(shift=just_ended)
         # The status page's other states: an open offer (and its "decline" step), a withdrawal (other cohorts to
         # sign up for) and a staff move (the old link points to the new enrollment).
         offer_cohort = make_cohort(course=self.emt, code="EMT-OFFER", capacity=1)
@@ -139,6 +159,49 @@ class School:
                 entries=[AttendanceEntry(enrollment=e, status="present", minutes=session.minutes) for e in seated],
                 actor=self.instructor,
             )
+        self.grow_clinicals(seated, shifts=sessions)
+
+    def shift(self, *, days: int, places: int) -> Shift:
+        """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
+        start = timezone.now() + datetime.timedelta(days=days, hours=12)
+        return Shift.objects.create(
+            site=self.site,
+            cohort=self.running,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=8),
+            capacity=places,
+            preceptor_email="preceptor@example.com",
+        )
+
+    def grow_clinicals(self, seated: list[Enrollment], *, shifts: int) -> None:
+        """Every seated student cleared; per round a past shift everyone booked, logged and had signed, and a future
+        shift two of them booked."""
+        cleared = set(self.tb.credentials.values_list("student_id", flat=True))
+        for enrollment in seated:
+            if enrollment.student_id not in cleared:
+                make_credential(enrollment.student, self.tb, status=CredentialStatus.VERIFIED)
+        day = datetime.timedelta(days=1)
+        for _ in range(shifts):
+            self.shifts_made += 1
+            past = self.shift(days=-(self.shifts_made + 2), places=len(seated))
+            for enrollment in seated:
+                booking = clinical.book_shift(shift=past, enrollment=enrollment, now=past.starts_at - day * 2)
+                clinical.log_contact(
+                    booking=booking,
+                    details=clinical.ContactDetails(age_group="adult", complaint="cardiac"),
+                    now=past.ends_at + day / 24,
+                )
+            link = clinical.issue_preceptor_link(shift=past, now=past.ends_at)
+            entries = {
+                b.pk: clinical.SignedBooking(
+                    attended=True, minutes=400, contacts={c.pk: True for c in b.contacts.all()}
+                )
+                for b in past.bookings.prefetch_related("contacts")
+            }
+            clinical.sign_off(token=link.token, entries=entries, name="Pat", credential_number="RN-1", now=past.ends_at)
+            future = self.shift(days=self.shifts_made + 3, places=5)
+            for enrollment in seated[:2]:
+                clinical.book_shift(shift=future, enrollment=enrollment)
 
     def pages(self) -> list[tuple[str, str]]:
         """(who, url) for every page; who is "anonymous", "instructor" or "admin"."""
@@ -164,6 +227,11 @@ class School:
             f"/my/{self.offered.token}/decline/",
             f"/my/{self.withdrawn.token}/",
             f"/my/{self.moved.token}/",
+        ]
+        clinicals = [
+            f"/my/{self.clinical_enrollment.token}/clinicals/",
+            f"/my/{self.clinical_enrollment.token}/clinicals/bookings/{self.open_booking.pk}/contacts/",
+            f"/preceptor/{self.preceptor_link.token}/",
         ]
         portal = [
             "/instructor/",
@@ -207,11 +275,19 @@ class School:
             "/admin/auth/user/add/",
             f"/admin/auth/user/{self.instructor.pk}/change/",
             "/admin/axes/accessattempt/locked-out/",
+            "/admin/clinical/shift/",
+            f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
+            "/admin/clinical/site/",
+            "/admin/clinical/clinicalminimum/",
+            "/admin/clinical/patientcontact/",
+            "/admin/clinical/shift/clearance/",
+            f"/admin/clinical/shift/clearance/{self.running.pk}/",
+            f"/admin/clinical/shift/clearance/{self.running.pk}.csv",
             "/admin/autocomplete/?app_label=courses&model_name=cohort&field_name=instructors&term=t",
         ]
         signed_up = [f"/cohorts/{self.open.pk}/signup/sent/"]
         return (
-            [("anonymous", url) for url in public]
+            [("anonymous", url) for url in public + clinicals]
             + [("signed_up", url) for url in signed_up]
             + [("instructor", url) for url in portal]
             + [("admin", url) for url in admin]

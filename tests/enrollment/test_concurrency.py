@@ -1,6 +1,5 @@
 """Seats under contention, on a real PostgreSQL server: threads race behind a barrier, as a signup rush would."""
 
-import threading
 import time
 
 import pytest
@@ -23,29 +22,7 @@ pytestmark = [
 ]
 
 
-def race(n: int, work) -> list[BaseException]:
-    """Run work(i) in n threads released together; return the unexpected errors."""
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(i)
-        except BaseException as error:  # collected and asserted on below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
-
-
-def test_fifty_signups_for_ten_seats_seat_exactly_ten_in_arrival_order():
+def test_fifty_signups_for_ten_seats_seat_exactly_ten_in_arrival_order(race):
     cohort = make_cohort(capacity=10)
     people = [student_details(email=f"rush{i}@example.com") for i in range(50)]
 
@@ -62,7 +39,7 @@ def test_fifty_signups_for_ten_seats_seat_exactly_ten_in_arrival_order():
     assert sorted(services.waitlist_position(e) for e in waiting) == list(range(1, 41))
 
 
-def test_two_withdrawals_at_once_make_two_offers_never_one_seat_twice():
+def test_two_withdrawals_at_once_make_two_offers_never_one_seat_twice(race):
     cohort = make_cohort(capacity=2)
     seated = [services.request_seat(cohort=cohort, student=student_details()) for _ in range(2)]
     waiting = [services.request_seat(cohort=cohort, student=student_details()) for _ in range(3)]
@@ -75,7 +52,7 @@ def test_two_withdrawals_at_once_make_two_offers_never_one_seat_twice():
     assert Enrollment.objects.seat_holding().filter(cohort=cohort).count() == 2
 
 
-def test_negative_control_without_the_lock_overbooks():
+def test_negative_control_without_the_lock_overbooks(race):
     """The same count-then-write without select_for_update: proves the race is real, so the lock is what stops it."""
     cohort = make_cohort(capacity=10)
     people = [student_details(email=f"naive{i}@example.com") for i in range(40)]
@@ -102,7 +79,7 @@ def test_negative_control_without_the_lock_overbooks():
     assert Enrollment.objects.filter(cohort=cohort, status=S.ENROLLED).count() > cohort.capacity
 
 
-def test_one_new_person_signing_up_twice_at_once_is_one_student():
+def test_one_new_person_signing_up_twice_at_once_is_one_student(race):
     """Both requests find no student and write one; the loser of that race retries and finds the winner's."""
     one, two = make_cohort(capacity=5), make_cohort(capacity=5)
     person = student_details(email="twice@example.com")

@@ -16,8 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, verbosity: int = 1, **options: object) -> None:
         courses = load_catalogue()
         if verbosity:
-            requirements = Requirement.objects.filter(course__in=courses.values()).count()
+            requirements = Requirement.objects.filter(course__in=courses.values())
             self.stdout.write(
                 f"Catalogue loaded: {len(courses)} courses ({', '.join(courses)}), {len(CREDENTIAL_TYPES)} "
-                f"credential types, {requirements} entry requirements."
+                f"credential types, {requirements.for_signup().count()} entry requirements, "
+                f"{requirements.for_clinicals().count()} clearance documents."
             )

@@ -31,11 +31,13 @@ from django.utils import timezone
 
 from courses.models import ClassSession, Cohort, CohortStatus, Course, SchoolProfile, SessionKind
 from courses.schedule import federal_holidays
+from demo import clinical as demo_clinicals
 from enrollment import services
 from enrollment.models import (
     Attendance,
     AttendanceStatus,
     AuditEvent,
+    Credential,
     Enrollment,
     EnrollmentStatus,
     Student,
@@ -399,6 +401,7 @@ class Command(BaseCommand):
             call_command("load_catalogue", verbosity=0)
             # The school's contact details and policy texts (the defaults; staff edit them in the back office).
             SchoolProfile.objects.get_or_create(pk=1)
+            call_command("load_clinical_catalogue", verbosity=0)
             courses = Course.objects.in_bulk({plan.course for plan in PLANS}, field_name="slug")
             users = self.load_users(password)
             if reset:
@@ -457,6 +460,12 @@ class Command(BaseCommand):
         # Audit events are append-only and their queryset refuses delete(). Only this demo reset removes them: a raw
         # DELETE of the rows that belong to the demo enrollments about to go, run in the same transaction.
         AuditEvent.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(AuditEvent.objects.db)
+        # Staff decisions on the demo students' credentials are recorded against the credential, not an enrollment.
+        demo_credentials = Credential.objects.filter(student__email__iendswith=DEMO_EMAIL_DOMAIN)
+        AuditEvent.objects.filter(
+            enrollment__isnull=True, data__credential__in=list(demo_credentials.values_list("pk", flat=True))
+        )._raw_delete(AuditEvent.objects.db)
+        demo_clinicals.delete(cohorts)
         enrollments.delete()  # attendance goes with them
         Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN, enrollments__isnull=True).delete()
         cohorts.delete()  # class sessions go with them
@@ -516,6 +525,8 @@ class DemoSchool:
                 cohort.status = CohortStatus.RUNNING
                 cohort.save(update_fields=["status"])
             self.act_on(plan, enrollments)
+            if plan.running:
+                demo_clinicals.build(cohort, staff=self.users["staff"], rng=self.rng, today=self.today)
 
     def add_cohort(self, plan: CohortPlan) -> Cohort:
         course = self.courses[plan.course]

@@ -1,5 +1,7 @@
 """Build a large school for the benchmarks: 100,000 students, 5,000 cohorts over 10 years, 500,000 enrollments in
-every status and 1,000,000 attendance rows.
+every status and 1,000,000 attendance rows; and, for the cohorts of courses with clinical minimums, shifts, bookings
+and patient contacts in the demo school's proportions (about two shifts a student, two contacts a shift, every
+finished shift signed).
 
 Bulk inserts only: this is test data for measuring pages, not history made through the services (it has no audit
 trail). Run `seed_demo` first (the courses and users come from it). It is built once; a second run sees the data
@@ -18,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clinical.models import AgeGroup, Booking, ClinicalMinimum, Complaint, PatientContact, Shift, Site, SiteKind
 from courses.models import ClassSession, Cohort, CohortStatus, Course, SessionKind
 from enrollment.models import Attendance, AttendanceStatus, Enrollment, EnrollmentStatus, Student
 
@@ -71,6 +74,7 @@ class Command(BaseCommand):
             sessions = self.make_sessions(cohorts)
             seated = self.make_enrollments(cohorts, students)
             self.make_attendance(seated, sessions, options["attendance"], rng)
+            self.make_clinicals(cohorts, seated, rng)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -217,3 +221,75 @@ class Command(BaseCommand):
             if len(rows) >= n:
                 break
         self.insert(Attendance, rows[:n], "attendance rows")
+
+    def make_clinicals(self, cohorts: list[Cohort], seated: list[Enrollment], rng: random.Random) -> None:
+        with_minimums = set(ClinicalMinimum.objects.values_list("course_id", flat=True))
+        if not with_minimums:
+            return
+        sites = [
+            Site.objects.get_or_create(
+                name=f"Scale site {n}",
+                defaults={"kind": SiteKind.EMERGENCY_DEPARTMENT if n % 2 else SiteKind.AMBULANCE, "address": "Chicago"},
+            )[0]
+            for n in range(10)
+        ]
+        by_cohort: dict[int, list[Enrollment]] = {}
+        for enrollment in seated:
+            by_cohort.setdefault(enrollment.cohort_id, []).append(enrollment)
+        zone = timezone.get_default_timezone()
+        now = timezone.now()
+        shifts: list[Shift] = []
+        for c, cohort in enumerate(cohorts):
+            students = by_cohort.get(cohort.pk, [])
+            if cohort.course_id not in with_minimums or not students:
+                continue
+            # Two shifts a student over the cohort's weeks, three places each: Saturdays 7 am-7 pm.
+            for k in range(max(1, len(students) * 2 // 3)):
+                day = cohort.starts_on + datetime.timedelta(days=5 + 7 * (k % 12) + (k // 12))
+                start = datetime.datetime.combine(day, datetime.time(7), tzinfo=zone)
+                shifts.append(
+                    Shift(
+                        site=sites[(c + k) % len(sites)],
+                        cohort=cohort,
+                        starts_at=start,
+                        ends_at=start + datetime.timedelta(hours=12),
+                        capacity=3,
+                        preceptor_name="Scale preceptor",
+                        preceptor_email="preceptor@scale.example.org",
+                    )
+                )
+        shifts = self.insert(Shift, shifts, "clinical shifts")
+        bookings: list[Booking] = []
+        cursor_by_cohort: dict[int, int] = {}
+        for shift in shifts:
+            students = by_cohort[shift.cohort_id]
+            first = cursor_by_cohort.get(shift.cohort_id, 0)
+            cursor_by_cohort[shift.cohort_id] = first + 3
+            done = shift.ends_at <= now
+            for j in range(3):
+                bookings.append(
+                    Booking(
+                        shift=shift,
+                        enrollment=students[(first + j) % len(students)],
+                        booked_at=shift.starts_at - datetime.timedelta(days=7),
+                        attended=True if done else None,
+                        signed_minutes=720 if done else None,
+                        signed_at=shift.ends_at + datetime.timedelta(days=1) if done else None,
+                        signed_by_name="Scale preceptor" if done else "",
+                    )
+                )
+        bookings = self.insert(Booking, bookings, "clinical bookings")
+        contacts = [
+            PatientContact(
+                booking=booking,
+                age_group=rng.choice(AgeGroup.values),
+                complaint=rng.choice(Complaint.values),
+                skills="Vital signs",
+                logged_at=booking.booked_at,
+                confirmed=True if booking.signed_at else None,
+            )
+            for booking in bookings
+            if booking.attended
+            for _ in range(2)
+        ]
+        self.insert(PatientContact, contacts, "patient contacts")

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connections
 from django.tasks import task_backends
@@ -14,8 +15,6 @@ from django.utils.module_loading import import_string
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
-from enrollment.tasks import MINUTE_JOBS
-
 logger = logging.getLogger("enrollment.work")
 
 # After the database drops the connection, wait 1 s, then twice as long each time, at most 30 s, and carry on.
@@ -23,7 +22,7 @@ LONGEST_PAUSE = 30.0
 
 
 def enqueue_minute_jobs() -> None:
-    for path in MINUTE_JOBS:
+    for path in settings.MINUTE_JOBS:
         try:
             import_string(path).enqueue()
         except Exception:  # the database may be down: the next minute tries again

@@ -1,0 +1,123 @@
+"""Clearance for shifts: the clearance documents a course requires, verified and valid on the day of a shift; the
+staff's board."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from clinical.services.core import SEATED
+from courses.models import CredentialType, Requirement
+from enrollment.models import Credential, CredentialStatus, Enrollment
+
+
+@dataclass(frozen=True)
+class ClearanceItem:
+    """One clearance document a course requires, and where the student stands on it for a given day."""
+
+    credential_type: CredentialType
+    credential: Credential | None  # the best one on file
+    cleared: bool
+    message: str  # what is wrong and what to do; empty when cleared
+
+
+@dataclass(frozen=True)
+class Clearance:
+    day: datetime.date
+    items: tuple[ClearanceItem, ...]
+
+    @property
+    def cleared(self) -> bool:
+        return all(item.cleared for item in self.items)
+
+    @property
+    def missing(self) -> tuple[ClearanceItem, ...]:
+        return tuple(item for item in self.items if not item.cleared)
+
+
+@dataclass(frozen=True)
+class ClearanceFile:
+    """A student's clearance documents as they are on file, loaded once, to be weighed against any day."""
+
+    requirements: tuple[Requirement, ...]
+    credentials: tuple[Credential, ...]
+
+    def on(self, day: datetime.date) -> Clearance:
+        """Is the student cleared for a shift on `day`: every clearance document the course requires verified by
+        staff and valid on that day."""
+        items = []
+        for requirement in self.requirements:
+            ctype = requirement.credential_type
+            mine = [c for c in self.credentials if c.credential_type_id == ctype.pk]
+            good = [c for c in mine if c.status == CredentialStatus.VERIFIED and c.is_valid_on(day)]
+            best = max(good or mine, key=lambda c: (c.expires_on or datetime.date.max, c.pk), default=None)
+            words = {"name": ctype.name, "day": date_format(day, "F j, Y")}
+            if good:
+                message = ""
+            elif best is None:
+                message = _("Upload your %(name)s on your clinicals page; staff verify it before you can book.")
+            elif best.status == CredentialStatus.REJECTED:
+                message = _("Staff could not accept your %(name)s. Upload a new one on your clinicals page.")
+            elif not best.is_valid_on(day):
+                words["expires"] = date_format(best.expires_on, "F j, Y")
+                message = _(
+                    "Your %(name)s expires on %(expires)s, before the shift (%(day)s). Upload the renewed one on "
+                    "your clinicals page."
+                )
+            else:
+                message = _("Your %(name)s is waiting for staff to verify it. You can book once it is verified.")
+            items.append(ClearanceItem(ctype, best, bool(good), message % words))
+        return Clearance(day=day, items=tuple(items))
+
+
+def clearance_on_file(enrollment: Enrollment) -> ClearanceFile:
+    """The course's clearance requirements and the student's documents for them. Two queries."""
+    requirements = tuple(
+        Requirement.objects.for_clinicals()
+        .filter(course_id=enrollment.cohort.course_id)
+        .select_related("credential_type")
+        .order_by("credential_type__name")
+    )
+    credentials = tuple(
+        Credential.objects.on_file(enrollment=enrollment).filter(
+            student_id=enrollment.student_id, credential_type__in=[r.credential_type_id for r in requirements]
+        )
+    )
+    return ClearanceFile(requirements, credentials)
+
+
+def clearance(enrollment: Enrollment, *, on: datetime.date) -> Clearance:
+    """Is the student cleared for a shift on `on` (see ClearanceFile.on)."""
+    return clearance_on_file(enrollment).on(on)
+
+
+def clearance_board(cohort_id: int) -> tuple[list[Requirement], list[tuple[Enrollment, ClearanceFile]]]:
+    """Every seated student of a cohort with their clearance documents, for the staff's board. Three queries,
+    whatever the size of the cohort."""
+    enrollments = list(
+        Enrollment.objects.filter(cohort_id=cohort_id, status=SEATED)
+        .select_related("student", "cohort")
+        .order_by("student__last_name", "student__first_name", "pk")
+    )
+    if not enrollments:
+        return [], []
+    course_id = enrollments[0].cohort.course_id
+    requirements = list(
+        Requirement.objects.for_clinicals()
+        .filter(course_id=course_id)
+        .select_related("credential_type")
+        .order_by("credential_type__name")
+    )
+    credentials: dict[int, list[Credential]] = {}
+    for credential in Credential.objects.on_file().filter(
+        student_id__in=[e.student_id for e in enrollments],
+        credential_type__in=[r.credential_type_id for r in requirements],
+    ):
+        credentials.setdefault(credential.student_id, []).append(credential)
+    return requirements, [
+        (enrollment, ClearanceFile(tuple(requirements), tuple(credentials.get(enrollment.student_id, ()))))
+        for enrollment in enrollments
+    ]

@@ -1,0 +1,120 @@
+"""Progress against the course's clinical minimums (signed entries only), and the instructor's roster line."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clinical.models import (
+    Booking,
+    ClinicalMinimum,
+    MinimumKind,
+    SiteKind,
+)
+from courses.models import Cohort
+from enrollment.models import Enrollment
+from enrollment.portal import RosterNote
+
+
+@dataclass(frozen=True)
+class MinimumProgress:
+    minimum: ClinicalMinimum
+    done: Decimal
+
+    @property
+    def met(self) -> bool:
+        return self.done >= self.minimum.amount
+
+
+def progress(enrollment: Enrollment) -> list[MinimumProgress]:
+    """Each of the course's clinical minimums against what is signed: only a preceptor's sign-off counts."""
+    return progress_of([enrollment], course_id=enrollment.cohort.course_id)[enrollment.pk]
+
+
+def progress_of(enrollments: list[Enrollment], *, course_id: int) -> dict[int, list[MinimumProgress]]:
+    """progress() for many enrollments of one course, in three queries (the roster's)."""
+    order = list(MinimumKind.values)  # hours before contacts, as the kinds are listed
+    minimums = sorted(ClinicalMinimum.objects.filter(course_id=course_id), key=lambda m: order.index(m.kind))
+    signed: dict[int, list[Booking]] = {e.pk: [] for e in enrollments}
+    if minimums:
+        for booking in (
+            Booking.objects.filter(enrollment__in=[e.pk for e in enrollments], signed_at__isnull=False, attended=True)
+            .select_related("shift__site")
+            .prefetch_related("contacts")
+        ):
+            signed[booking.enrollment_id].append(booking)
+    return {pk: [MinimumProgress(m, _done(m.kind, bookings)) for m in minimums] for pk, bookings in signed.items()}
+
+
+# Behind on clinicals: some minimum is more than this far behind the share of the cohort's days gone by (a quarter of
+# the way through with nothing signed is fine; half way through with less than a quarter of the ED hours is not).
+BEHIND_MARGIN = Decimal("0.25")
+
+
+def behind_on_clinicals(
+    items: list[MinimumProgress], *, starts_on: datetime.date, ends_on: datetime.date, today: datetime.date
+) -> list[MinimumProgress]:
+    """The minimums a student is behind on, for the instructor's at-risk flag."""
+    length = max((ends_on - starts_on).days, 1)
+    gone = Decimal(min(max((today - starts_on).days, 0), length)) / Decimal(length)
+    return [item for item in items if not item.met and item.done / item.minimum.amount < gone - BEHIND_MARGIN]
+
+
+def _done(kind: str, signed: Iterable[Booking]) -> Decimal:
+    def hours(bookings: Iterable[Booking]) -> Decimal:
+        return (Decimal(sum(b.signed_minutes or 0 for b in bookings)) / 60).quantize(Decimal("0.1"))
+
+    confirmed = [c for b in signed for c in b.contacts.all() if c.confirmed]
+    match kind:
+        case MinimumKind.ED_HOURS:
+            return hours(b for b in signed if b.shift.site.kind == SiteKind.EMERGENCY_DEPARTMENT)
+        case MinimumKind.AMBULANCE_HOURS:
+            return hours(b for b in signed if b.shift.site.kind == SiteKind.AMBULANCE)
+        case MinimumKind.ANY_HOURS:
+            return hours(signed)
+        case MinimumKind.CONTACTS:
+            return Decimal(len(confirmed))
+        case MinimumKind.TEAM_LEADS:
+            return Decimal(sum(1 for c in confirmed if c.team_lead))
+    raise ValueError(f"unknown clinical minimum kind {kind!r}")
+
+
+def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
+    """The roster's clinical line per student ("Clinicals: ED hours 12 of 24 · ..."), at risk when behind
+    (behind_on_clinicals). Registered with the portal in ClinicalConfig.ready(); three queries per roster."""
+    progress = progress_of(enrollments, course_id=cohort.course_id)
+    today = timezone.localdate(now)
+    notes = {}
+    for pk, items in progress.items():
+        if not items:
+            continue
+        behind = behind_on_clinicals(items, starts_on=cohort.starts_on, ends_on=cohort.ends_on, today=today)
+        parts = [
+            _("%(what)s %(done)s of %(amount)s")
+            % {
+                "what": SHORT_NAMES.get(item.minimum.kind, item.minimum.get_kind_display()),
+                "done": f"{item.done.normalize():f}",
+                "amount": f"{item.minimum.amount.normalize():f}",
+            }
+            for item in items
+        ]
+        text = _("Clinicals: %(parts)s") % {"parts": " · ".join(parts)}
+        if behind:
+            text += " " + _("(behind)")
+        notes[pk] = [RosterNote(text, at_risk=bool(behind))]
+    return notes
+
+
+SHORT_NAMES = {  # shown on the roster: gettext_lazy, translated when the page renders
+    MinimumKind.ED_HOURS: gettext_lazy("ED h"),
+    MinimumKind.AMBULANCE_HOURS: gettext_lazy("ambulance h"),
+    MinimumKind.ANY_HOURS: gettext_lazy("clinical h"),
+    MinimumKind.CONTACTS: gettext_lazy("contacts"),
+    MinimumKind.TEAM_LEADS: gettext_lazy("team leads"),
+}
