@@ -113,7 +113,7 @@ class ShiftAdmin(InputCheckingAdmin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid() and "publish" in request.POST:
             try:
                 made = services.publish_shift_series(
-                    request=form.series_request, fingerprint=request.POST.get("fingerprint", "")
+                    request=form.series_request, fingerprint=request.POST.get("fingerprint", ""), actor=request.user
                 )
             except ScheduleError as error:
                 form.add_error(error.field, ValidationError(error.message, code=error.code))

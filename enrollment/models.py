@@ -681,6 +681,7 @@ ACTION_WORDS = {
     "clinical.dropped": _("Dropped a clinical shift"),
     "clinical.contact_logged": _("Logged a patient contact"),
     "clinical.signed": _("Clinical shift signed off by the preceptor"),
+    "clinical.shifts_published": _("Clinical shifts published"),
 }
 
 

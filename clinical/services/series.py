@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from clinical.models import (
 )
 from courses.models import Cohort
 from courses.schedule import ScheduleError, chosen_days, school_time
+from enrollment.services import audit
 
 
 @dataclass(frozen=True)
@@ -108,15 +110,17 @@ def plan_shift_series(request: ShiftSeriesRequest) -> ShiftSeriesPlan:
 
 
 @transaction.atomic
-def publish_shift_series(*, request: ShiftSeriesRequest, fingerprint: str) -> list[Shift]:
-    """Publish exactly the shifts the preview showed (its `fingerprint`), all or none."""
+def publish_shift_series(
+    *, request: ShiftSeriesRequest, fingerprint: str, actor: AbstractBaseUser | None = None
+) -> list[Shift]:
+    """Publish exactly the shifts the preview showed (its `fingerprint`), all or none; one audit row says who."""
     plan = plan_shift_series(request)
     if plan.fingerprint != fingerprint:
         raise ScheduleError(
             _("The series changed since the preview: look at the new preview, then publish again."),
             code="plan_changed",
         )
-    return Shift.objects.bulk_create(
+    made = Shift.objects.bulk_create(
         Shift(
             site=request.site,
             cohort=request.cohort,
@@ -128,3 +132,16 @@ def publish_shift_series(*, request: ShiftSeriesRequest, fingerprint: str) -> li
         )
         for s in plan.shifts
     )
+    audit(
+        action="clinical.shifts_published",
+        enrollment=None,
+        actor=actor,
+        data={
+            "site": request.site.name,
+            "cohort": request.cohort.code if request.cohort else "",
+            "shifts": len(made),
+            "first": made[0].starts_at.isoformat(),
+            "last": made[-1].starts_at.isoformat(),
+        },
+    )
+    return made

@@ -303,6 +303,10 @@ def test_staff_publish_a_series_from_its_preview(staff_client, clinic):
     published = staff_client.post(url, {**form, "publish": "1", "fingerprint": fingerprint})
     assert published.status_code == 302
     assert Shift.objects.filter(site=clinic.ambulance, preceptor_email="medic14@example.com").count() == 4
+    from enrollment.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="clinical.shifts_published")
+    assert (event.actor.username, event.data["shifts"]) == ("office", 4)
     bad = staff_client.post(url, {**form, "weekdays": [], "ends_at": "07:00", "preview": "1"})
     assert bad.status_code == 200 and "Choose at least one day of the week." in bad.content.decode()
 
