@@ -10,14 +10,22 @@ class ClinicalConfig(AppConfig):
 
     def ready(self) -> None:
         from clinical.notifications import send_document_reminder, send_preceptor_link
-        from clinical.services import DOCUMENT_EXPIRING_EMAIL, PRECEPTOR_LINK_EMAIL, REMINDER_DAYS, roster_notes
+        from clinical.services import (
+            DOCUMENT_EXPIRING_EMAIL,
+            PRECEPTOR_LINK_EMAIL,
+            REMINDER_DAYS,
+            readiness_items,
+            roster_notes,
+        )
         from clinical.views import status_page_section
         from enrollment.notifications import register_sender
         from enrollment.portal import register_roster_notes
+        from enrollment.readiness import register_readiness
         from enrollment.views import register_status_page_section
 
         register_roster_notes(roster_notes)
         register_status_page_section(status_page_section)
+        register_readiness(readiness_items)
         register_sender(PRECEPTOR_LINK_EMAIL, send_preceptor_link)
         for days in REMINDER_DAYS:
             register_sender(f"{DOCUMENT_EXPIRING_EMAIL}_{days}", send_document_reminder)

@@ -23,6 +23,7 @@ from clinical.services.clearance import (
     ClearanceItem,
     clearance,
     clearance_board,
+    clearance_files,
     clearance_on_file,
 )
 from clinical.services.contacts import ContactDetails, log_contact, refuse_phi
@@ -34,6 +35,7 @@ from clinical.services.progress import (
     behind_on_clinicals,
     progress,
     progress_of,
+    readiness_items,
     roster_notes,
 )
 from clinical.services.reminders import DOCUMENT_EXPIRING_EMAIL, REMINDER_DAYS, remind_expiring_documents
@@ -53,6 +55,8 @@ from clinical.services.signoff import (
 )
 
 __all__ = [
+    "readiness_items",
+    "clearance_files",
     "BEHIND_MARGIN",
     "Clearance",
     "ClearanceFile",

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinical.services.core import SEATED
-from courses.models import CredentialType, Requirement
+from courses.models import Cohort, CredentialType, Requirement
 from enrollment.models import Credential, CredentialStatus, Enrollment
 
 
@@ -94,9 +94,36 @@ def clearance(enrollment: Enrollment, *, on: datetime.date) -> Clearance:
     return clearance_on_file(enrollment).on(on)
 
 
+def clearance_files(enrollments: list[Enrollment]) -> dict[int, ClearanceFile]:
+    """clearance_on_file() for many enrollments (any courses): three queries whatever their number."""
+    if not enrollments:
+        return {}
+    cohorts = Cohort.objects.in_bulk({e.cohort_id for e in enrollments})
+    requirements: dict[int, list[Requirement]] = {}
+    for requirement in (
+        Requirement.objects.for_clinicals()
+        .filter(course_id__in={c.course_id for c in cohorts.values()})
+        .select_related("credential_type")
+        .order_by("credential_type__name")
+    ):
+        requirements.setdefault(requirement.course_id, []).append(requirement)
+    credentials: dict[int, list[Credential]] = {}
+    for credential in Credential.objects.on_file().filter(
+        student_id__in={e.student_id for e in enrollments},
+        credential_type__in={r.credential_type_id for found in requirements.values() for r in found},
+    ):
+        credentials.setdefault(credential.student_id, []).append(credential)
+    return {
+        e.pk: ClearanceFile(
+            tuple(requirements.get(cohorts[e.cohort_id].course_id, ())), tuple(credentials.get(e.student_id, ()))
+        )
+        for e in enrollments
+    }
+
+
 def clearance_board(cohort_id: int) -> tuple[list[Requirement], list[tuple[Enrollment, ClearanceFile]]]:
-    """Every seated student of a cohort with their clearance documents, for the staff's board. Three queries,
-    whatever the size of the cohort."""
+    """Every seated student of a cohort with their clearance documents, for the staff's board. A fixed number of
+    queries, whatever the size of the cohort."""
     enrollments = list(
         Enrollment.objects.filter(cohort_id=cohort_id, status=SEATED)
         .select_related("student", "cohort")
@@ -104,20 +131,5 @@ def clearance_board(cohort_id: int) -> tuple[list[Requirement], list[tuple[Enrol
     )
     if not enrollments:
         return [], []
-    course_id = enrollments[0].cohort.course_id
-    requirements = list(
-        Requirement.objects.for_clinicals()
-        .filter(course_id=course_id)
-        .select_related("credential_type")
-        .order_by("credential_type__name")
-    )
-    credentials: dict[int, list[Credential]] = {}
-    for credential in Credential.objects.on_file().filter(
-        student_id__in=[e.student_id for e in enrollments],
-        credential_type__in=[r.credential_type_id for r in requirements],
-    ):
-        credentials.setdefault(credential.student_id, []).append(credential)
-    return requirements, [
-        (enrollment, ClearanceFile(tuple(requirements), tuple(credentials.get(enrollment.student_id, ()))))
-        for enrollment in enrollments
-    ]
+    files = clearance_files(enrollments)
+    return list(files[enrollments[0].pk].requirements), [(e, files[e.pk]) for e in enrollments]
