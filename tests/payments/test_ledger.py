@@ -148,3 +148,16 @@ def test_the_ledger_is_append_only(course):
     with pytest.raises(TypeError):
         entry.save()
     assert LedgerEntry.objects.get(pk=entry.pk).amount == Decimal("1495.00")
+
+
+def test_a_move_carries_the_books_and_the_sponsor_to_the_new_enrollment(course, django_user_model):
+    staff = django_user_model.objects.create_user("office", password="pw-for-tests-123", is_staff=True)
+    old = seated(make_cohort(course=course, code="EMT-OLD"))
+    sponsor = Sponsor.objects.create(name="Chicago Fire Department", kind=SponsorKind.EMPLOYER)
+    SponsorShare.objects.create(enrollment=old, sponsor=sponsor, percent=Decimal(50))
+    services.record_payment(enrollment=old, amount=Decimal("300.00"), method="cash", actor=None)
+    before = {p.name: p.due for p in services.balance(old).payers}
+    new = enrollment_services.move(enrollment=old, to_cohort=make_cohort(course=course, code="EMT-NEW"), actor=staff)
+    assert services.balance(old).due == 0
+    assert {p.name: p.due for p in services.balance(new).payers} == before
+    assert LedgerEntry.objects.filter(enrollment=new, kind="charge").count() == 2  # carried, not charged twice
