@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),
     path("", include("clinical.urls")),
+    path("", include("payments.urls")),
 ]
 
 if settings.BENCH_HELLO:

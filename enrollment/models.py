@@ -682,6 +682,11 @@ ACTION_WORDS = {
     "clinical.contact_logged": _("Logged a patient contact"),
     "clinical.signed": _("Clinical shift signed off by the preceptor"),
     "clinical.shifts_published": _("Clinical shifts published"),
+    "ledger.charge": _("Charge posted"),
+    "ledger.payment": _("Payment recorded"),
+    "ledger.refund": _("Refund recorded"),
+    "ledger.adjustment": _("Balance adjusted"),
+    "ledger.reversed": _("Ledger entry reversed"),
 }
 
 

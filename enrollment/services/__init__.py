@@ -15,7 +15,7 @@ student after commit, so a rolled-back change leaves no trace and sends nothing.
 from enrollment.models import confirm_window
 from enrollment.services.attendance import AttendanceEntry, record_attendance
 from enrollment.services.cohorts import check_capacity, record_capacity_change
-from enrollment.services.core import ERROR_CODES, EnrollmentError, audit
+from enrollment.services.core import ERROR_CODES, EnrollmentError, audit, register_enrollment_listener
 from enrollment.services.credentials import Verification, add_credential, reject_credential, verify_credential
 from enrollment.services.decisions import (
     accept_offer,
@@ -53,6 +53,7 @@ from enrollment.services.signup import (
 from enrollment.services.waitlist import expire_offers, promote_waitlist, waitlist_position
 
 __all__ = [
+    "register_enrollment_listener",
     "ERROR_CODES",
     "AttendanceEntry",
     "CredentialDetails",

@@ -8,6 +8,7 @@ SQLite the IMMEDIATE transactions serialise writers the same way.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -64,6 +65,10 @@ ERROR_CODES: dict[str, str] = {
     "already_signed": "The preceptor has signed the shift; signed entries are locked.",
     "link_used": "The preceptor's link has been used.",
     "link_expired": "The preceptor's link has expired.",
+    # money (the payments app's services)
+    "amount_invalid": "An amount that is not positive, not in cents, or implausibly large.",
+    "method_invalid": "A payment method that does not exist.",
+    "already_reversed": "A ledger entry reversed twice, or a reversal reversed.",
 }
 
 
@@ -145,6 +150,26 @@ def refuse_action(enrollment: Enrollment, action: str) -> None:
         )
 
 
+# Apps built on enrollment follow its changes through these, registered in their AppConfig.ready() (the payments
+# app posts a course's charges when a seat is confirmed). Each is called inside the transaction of the change, with the
+# enrollment (its cohort locked), the event (an action of the TRANSITIONS table, or "confirmed" when the owner opened
+# the e-mailed link), the actor and the time; an exception rolls the change back.
+EnrollmentListener = Callable[[Enrollment, str, "AbstractBaseUser | None", datetime.datetime], None]
+ENROLLMENT_LISTENERS: list[EnrollmentListener] = []
+
+
+def register_enrollment_listener(listener: EnrollmentListener) -> None:
+    if listener not in ENROLLMENT_LISTENERS:
+        ENROLLMENT_LISTENERS.append(listener)
+
+
+def tell_listeners(
+    enrollment: Enrollment, event: str, *, actor: AbstractBaseUser | None, now: datetime.datetime
+) -> None:
+    for listener in ENROLLMENT_LISTENERS:
+        listener(enrollment, event, actor, now)
+
+
 def record_transition(
     enrollment: Enrollment,
     action: str,
@@ -185,4 +210,5 @@ def record_transition(
         reason=reason,
         data=data,
     )
+    tell_listeners(enrollment, action, actor=actor, now=now)
     return enrollment

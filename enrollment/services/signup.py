@@ -31,7 +31,14 @@ from enrollment.models import (
     confirm_window,
     normalise_email,
 )
-from enrollment.services.core import EnrollmentError, audit, lock_cohort, lock_enrollment, record_transition
+from enrollment.services.core import (
+    EnrollmentError,
+    audit,
+    lock_cohort,
+    lock_enrollment,
+    record_transition,
+    tell_listeners,
+)
 from enrollment.services.eligibility import (
     GUARDIAN_AGE,
     CredentialDetails,
@@ -490,6 +497,7 @@ def confirm_signup(*, enrollment: Enrollment) -> bool:
             actor=None,
             data={"differences": differences} if differences else {},
         )
+        tell_listeners(enrollment, "confirmed", actor=None, now=now)
         if enrollment.status == S.PENDING_REVIEW and not differences:
             # Now that the owner has proven the address, what staff already verified on their record counts: a
             # graduate's verified license does not wait for staff a second time.

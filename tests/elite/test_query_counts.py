@@ -229,6 +229,7 @@ class School:
             f"/my/{self.moved.token}/",
         ]
         clinicals = [
+            f"/my/{self.clinical_enrollment.token}/payments/",
             f"/my/{self.clinical_enrollment.token}/clinicals/",
             f"/my/{self.clinical_enrollment.token}/clinicals/bookings/{self.open_booking.pk}/contacts/",
             f"/preceptor/{self.preceptor_link.token}/",
@@ -275,6 +276,10 @@ class School:
             "/admin/auth/user/add/",
             f"/admin/auth/user/{self.instructor.pk}/change/",
             "/admin/axes/accessattempt/locked-out/",
+            "/admin/payments/ledgerentry/",
+            f"/admin/payments/ledgerentry/pay/{self.clinical_enrollment.pk}/",
+            "/admin/payments/sponsor/",
+            "/admin/payments/fee/",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",

@@ -1,0 +1,154 @@
+"""The back office for money: fees per course (and a cohort's overrides), sponsors and their shares, and the ledger,
+which staff add to only through "Record a payment" and "Reverse" (custom views calling payments/services)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+
+from courses.admin_input import InputCheckingAdmin
+from enrollment.models import Enrollment
+from enrollment.services import EnrollmentError
+from payments import services
+from payments.forms import PaymentForm, ReverseForm
+from payments.models import Fee, LedgerEntry, Sponsor, SponsorShare
+from payments.templatetags.money import money
+
+
+def ledger_of(enrollment_id: int) -> str:
+    """The ledger list filtered to one enrollment's entries."""
+    return reverse("admin:payments_ledgerentry_changelist") + f"?enrollment__id__exact={enrollment_id}"
+
+
+@admin.register(Fee)
+class FeeAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["name", "kind", "course", "cohort", "amount"]
+    list_filter = ["kind", "course"]
+    list_select_related = ["course", "cohort"]
+    autocomplete_fields = ["cohort"]
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["name", "kind", "contact_name", "email", "phone"]
+    list_filter = ["kind"]
+    search_fields = ["name", "contact_name", "email"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Sponsor | None = None) -> bool:
+        if obj is not None and (obj.shares.exists() or obj.ledger.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(SponsorShare)
+class SponsorShareAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["enrollment", "sponsor", "amount", "percent"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "sponsor"]
+    autocomplete_fields = ["enrollment", "sponsor"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["at", "enrollment", "kind", "shown_amount", "payer", "method", "reference", "recorded_by"]
+    list_filter = ["kind", "method"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "payer", "recorded_by"]
+    search_fields = ["reference", "enrollment__student__last_name", "enrollment__student__email"]
+    readonly_fields = [f.name for f in LedgerEntry._meta.fields]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def shown_amount(self, entry: LedgerEntry) -> str:
+        return money(entry.amount)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LedgerEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: LedgerEntry | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("pay/<int:enrollment_id>/", view(self.payment_view), name="payments_record_payment"),
+            path("<path:object_id>/reverse/", view(self.reverse_view), name="payments_reverse_entry"),
+            *super().get_urls(),
+        ]
+
+    def _may_write(self, request: HttpRequest) -> None:
+        if not request.user.has_perm("payments.add_ledgerentry"):
+            raise PermissionDenied
+
+    def payment_view(self, request: HttpRequest, enrollment_id: int) -> HttpResponse:
+        """Record money received for an enrollment (cash, check, card terminal), from its balance."""
+        self._may_write(request)
+        enrollment = Enrollment.objects.select_related("student", "cohort").filter(pk=enrollment_id).first()
+        if enrollment is None:
+            raise Http404(_("No such enrollment."))
+        form = PaymentForm(request.POST or None, enrollment=enrollment)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = services.record_payment(
+                    enrollment=enrollment,
+                    amount=form.cleaned_data["amount"],
+                    method=form.cleaned_data["method"],
+                    payer=form.cleaned_data["payer"],
+                    reference=form.cleaned_data["reference"],
+                    actor=request.user,
+                )
+            except EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(
+                    request,
+                    _("%(amount)s recorded for %(student)s.")
+                    % {"amount": money(-entry.amount), "student": enrollment.student},
+                )
+                return redirect(ledger_of(enrollment.pk))
+        balance = services.balance(enrollment)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Record a payment: %(student)s in %(cohort)s")
+            % {"student": enrollment.student, "cohort": enrollment.cohort.code},
+            "form": form,
+            "submit_label": _("Record the payment"),
+            "cancel_url": ledger_of(enrollment.pk),
+            "explanation": _("Charged %(charged)s; due %(due)s.")
+            % {"charged": money(balance.charged), "due": money(balance.due)},
+        }
+        return TemplateResponse(request, "admin/enrollment/form_page.html", context)
+
+    def reverse_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Correct a mistaken entry with its reversing entry and a reason."""
+        self._may_write(request)
+        entry = self.get_object(request, unquote(object_id))
+        if entry is None:
+            raise Http404(_("No such ledger entry."))
+        form = ReverseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.reverse_entry(entry=entry, reason=form.cleaned_data["reason"], actor=request.user)
+            except EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(request, _("The entry is reversed."))
+                return redirect(ledger_of(entry.enrollment_id))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Reverse %(entry)s") % {"entry": entry},
+            "form": form,
+            "submit_label": _("Reverse the entry"),
+            "cancel_url": reverse("admin:payments_ledgerentry_changelist")
+            + f"?enrollment__id__exact={entry.enrollment_id}",
+            "explanation": _("A new entry cancels this one; the ledger keeps both, with your reason."),
+        }
+        return TemplateResponse(request, "admin/enrollment/form_page.html", context)

@@ -1,0 +1,36 @@
+"""Input checks for the staff's money pages; the rules are payments/services'."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from payments.models import PaymentMethod, Sponsor
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount ($)"), max_digits=9, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("100000")
+    )
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=[(value, label) for value, label in PaymentMethod.choices if value != PaymentMethod.ONLINE],
+    )
+    payer = forms.ModelChoiceField(
+        label=_("Payer"), queryset=Sponsor.objects.none(), required=False, empty_label=_("The student")
+    )
+    reference = forms.CharField(
+        label=_("Reference"), max_length=80, required=False, help_text=_("Check or receipt number.")
+    )
+
+    def __init__(self, *args, enrollment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].queryset = Sponsor.objects.filter(shares__enrollment=enrollment).order_by("name")
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this entry reversed?"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )

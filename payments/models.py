@@ -1,0 +1,189 @@
+"""Money: what a course costs (fees), who else pays (sponsors and their shares) and the ledger of every charge, payment,
+refund and adjustment. Amounts are Decimal, to the cent, never floats. The ledger is append-only: a mistake is
+corrected by a reversing entry; balances are derived from it, never stored (payments/services/)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Cohort, Course
+from enrollment.models import Enrollment
+
+CENT = Decimal("0.01")
+
+
+class FeeKind(models.TextChoices):
+    TUITION = "tuition", _("Tuition")
+    OTHER = "other", _("Other fee")
+
+
+class Fee(models.Model):
+    """A fee of a course beyond its tuition (books, uniform, exam voucher), or, for one cohort, an override of the
+    course's tuition or of one of its fees (same kind and name)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="fees", verbose_name=_("course"))
+    cohort = models.ForeignKey(
+        Cohort,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fees",
+        verbose_name=_("cohort"),
+        help_text=_("Leave empty for every cohort of the course; set it to override the course's amount for one."),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=FeeKind.choices, default=FeeKind.OTHER)
+    name = models.CharField(_("name"), max_length=80, help_text=_('As the student reads it, e.g. "Books and uniform".'))
+    amount = models.DecimalField(_("amount"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["course", "kind", "name"]
+        verbose_name = _("fee")
+        verbose_name_plural = _("fees")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fee_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["course", "kind", "name"], condition=Q(cohort__isnull=True), name="fee_unique_per_course"
+            ),
+            models.UniqueConstraint(fields=["cohort", "kind", "name"], name="fee_unique_per_cohort"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.cohort.code if self.cohort_id else self.course.title
+        return f"{self.name} ({where}): ${self.amount}"
+
+
+class SponsorKind(models.TextChoices):
+    EMPLOYER = "employer", _("Employer or fire department")
+    WIOA = "wioa", _("WIOA training account")
+    GI_BILL = "gi_bill", _("GI Bill")
+    OTHER = "other", _("Other")
+
+
+class Sponsor(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=SponsorKind.choices)
+    contact_name = models.CharField(_("contact"), max_length=120, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sponsor")
+        verbose_name_plural = _("sponsors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SponsorShare(models.Model):
+    """A sponsor pays part of an enrollment's charges: a fixed amount, or a percentage of them."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="sponsor_shares")
+    sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="shares", verbose_name=_("sponsor"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    percent = models.DecimalField(
+        _("percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("sponsor's share")
+        verbose_name_plural = _("sponsors' shares")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "sponsor"], name="sponsor_share_once_per_enrollment"),
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=False, percent__isnull=True, amount__gte=0))
+                | (Q(amount__isnull=True, percent__isnull=False, percent__gte=0, percent__lte=100)),
+                name="sponsor_share_amount_or_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        share = f"{self.percent}%" if self.percent is not None else f"${self.amount}"
+        return f"{self.sponsor}: {share}"
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CHECK = "check", _("Check")
+    CARD_TERMINAL = "card", _("Card (terminal)")
+    ONLINE = "online", _("Online")
+    SPONSOR = "sponsor", _("Paid by the sponsor")
+    OTHER = "other", _("Other")
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    # Append-only, like the audit trail: the bulk paths that could rewrite the books are closed too.
+    def update(self, **kwargs):
+        raise TypeError("Ledger entries are append-only; correct one with a reversing entry.")
+
+    def delete(self):
+        raise TypeError("Ledger entries are append-only; correct one with a reversing entry.")
+
+
+class LedgerEntry(models.Model):
+    """One line of an enrollment's books. `amount` is signed by its effect on what is owed: a charge adds (+), a
+    payment takes away (-), a refund adds back (+, money returned), an adjustment either way; a reversing entry is the
+    negative of the one it reverses. `payer` None is the student; a sponsor otherwise (charges have no payer: they are
+    split between the payers by the sponsors' shares)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    description = models.CharField(max_length=160)
+    payer = models.ForeignKey(Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, blank=True)
+    reference = models.CharField(max_length=80, blank=True, help_text=_("Check number, receipt or transaction id."))
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        indexes = [models.Index(fields=["enrollment", "at"], name="ledger_enrollment_at_idx")]
+        constraints = [
+            # An original entry's sign follows its kind; a reversal is the negative of what it reverses.
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=False)
+                | Q(kind="charge", amount__gt=0)
+                | Q(kind="payment", amount__lt=0)
+                | Q(kind="refund", amount__gt=0)
+                | (Q(kind="adjustment") & ~Q(amount=0)),
+                name="ledger_entry_sign_follows_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.description})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Ledger entries are append-only; correct one with a reversing entry.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,51 @@
+"""The student's payments page under their private link, and the status page's card that leads to it."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from enrollment.models import Enrollment
+from enrollment.views import StatusPageSection
+from payments import services
+from payments.models import LedgerEntry
+from payments.templatetags.money import money
+
+
+@never_cache
+@require_http_methods(["GET"])
+def payments(request: HttpRequest, token: str) -> HttpResponse:
+    enrollment = get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
+    context = {
+        "enrollment": enrollment,
+        "cohort": enrollment.cohort,
+        "course": enrollment.cohort.course,
+        "entries": LedgerEntry.objects.filter(enrollment=enrollment).select_related("payer").order_by("at", "pk"),
+        "balance": services.balance(enrollment),
+    }
+    return render(request, "payments/payments.html", context)
+
+
+def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
+    """The status page's card: the balance due once the seat's charges are posted."""
+    balance = services.balance(enrollment)
+    if not balance.charged:
+        return None
+    student = next(p for p in balance.payers if p.payer is None)
+    sponsors = [p for p in balance.payers if p.payer is not None]
+    text = _("You owe %(due)s of the %(charged)s charged.") % {
+        "due": money(max(student.due, 0)),
+        "charged": money(balance.charged),
+    }
+    if sponsors:
+        text += " " + _("Your sponsors pay the rest: %(names)s.") % {"names": ", ".join(p.name for p in sponsors)}
+    return StatusPageSection(
+        title=_("Tuition and payments"),
+        text=text,
+        link_text=_("Charges and payments"),
+        url=reverse("payments:payments", kwargs={"token": enrollment.token}),
+    )
