@@ -64,6 +64,13 @@ ERROR_CODES: dict[str, str] = {
     "already_signed": "The preceptor has signed the shift; signed entries are locked.",
     "link_used": "The preceptor's link has been used.",
     "link_expired": "The preceptor's link has expired.",
+    # completion, certificates and the Registry exam
+    "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
+    "already_revoked": "The certificate of completion is already revoked.",
+    "not_completed": "A Registry exam record for an enrollment that has not completed the course.",
+    "attempt_number": "An exam attempt number that is not the next one on record.",
+    "exam_date": "An exam or registration date before completion, out of order or in the future.",
+    "already_passed": "An exam attempt after the graduate passed.",
 }
 
 
