@@ -1053,7 +1053,8 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         if (refusal := self.refused(request, enrollment, "complete")) is not None:
             return refusal
         ready = readiness(enrollment)
-        form = CompleteForm(request.POST or None, ready=ready.ready)
+        # A ready student's form has no field: an empty POST is still a submitted form.
+        form = CompleteForm(request.POST if request.method == "POST" else None, ready=ready.ready)
         if request.method == "POST" and form.is_valid():
             reason = form.cleaned_data.get("override_reason", "")
             try:
