@@ -85,6 +85,8 @@ def test_checklist_roster_complete_and_verify(live_server, page: Page, browser: 
     expect(tablet.get_by_role("row", name=re.compile("Zapata, Ana")).get_by_text("Ready")).to_be_visible()
     expect(tablet.get_by_role("row", name=re.compile("Abbas, Omar")).get_by_text("1 missing")).to_be_visible()
     shoot(tablet, "completion-roster-tablet")
+    tablet.set_viewport_size(PHONE)
+    shoot(tablet, "completion-roster-phone")
     tablet.close()
 
     # Her checklist turns green.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -245,6 +246,10 @@ def test_the_certificate_pdf_parses_and_holds_the_code_school_student_course_hou
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
+    # Kept for people to look at, like the browser tests' screenshots.
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "certificate-of-completion.pdf").write_bytes(response.content)
     text = pdf_text(response.content)
     assert certificate.code in text
     assert SchoolProfile.current().display_name in text
