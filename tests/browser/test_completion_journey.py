@@ -14,7 +14,6 @@ from playwright.sync_api import Browser, Page, expect
 from courses.models import CohortStatus
 from enrollment import services
 from enrollment.models import Certificate
-from tests.browser.conftest import ARTIFACTS, axe_violations
 from tests.factories import attend_in_full, make_cohort, make_course, make_groups, student_details
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,7 +64,9 @@ def log_in(page: Page, url: str, username: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def test_checklist_roster_complete_and_verify(live_server, page: Page, browser: Browser, graduating, screenshot):
+def test_checklist_roster_complete_and_verify(
+    live_server, page: Page, browser: Browser, graduating, screenshot, screenshot_of
+):
     ana, omar, cohort = graduating["ana"], graduating["omar"], graduating["cohort"]
 
     # The student's checklist: the classroom hours are missing.
@@ -84,9 +85,9 @@ def test_checklist_roster_complete_and_verify(live_server, page: Page, browser: 
     tablet.reload()
     expect(tablet.get_by_role("row", name=re.compile("Zapata, Ana")).get_by_text("Ready")).to_be_visible()
     expect(tablet.get_by_role("row", name=re.compile("Abbas, Omar")).get_by_text("1 missing")).to_be_visible()
-    shoot(tablet, "completion-roster-tablet")
+    screenshot_of(tablet, "completion-roster-tablet")
     tablet.set_viewport_size(PHONE)
-    shoot(tablet, "completion-roster-phone")
+    screenshot_of(tablet, "completion-roster-phone")
     tablet.close()
 
     # Her checklist turns green.
@@ -100,7 +101,7 @@ def test_checklist_roster_complete_and_verify(live_server, page: Page, browser: 
     expect(office.get_by_role("heading", name="Readiness to complete: ready")).to_be_visible()
     office.get_by_role("link", name="Complete the course").click()
     expect(office.get_by_role("heading", name="Ready to complete: every requirement is met")).to_be_visible()
-    shoot(office, "completion-admin-complete-laptop")
+    screenshot_of(office, "completion-admin-complete-laptop")
     office.get_by_role("button", name="Complete the course").click()
     expect(office.get_by_text("Ana Zapata has completed EMR-2026-FALL-WKD")).to_be_visible()
     code = Certificate.objects.get(enrollment=ana).code
@@ -109,14 +110,14 @@ def test_checklist_roster_complete_and_verify(live_server, page: Page, browser: 
     # Omar is not ready: the complete page asks why, and refuses without a reason.
     office.goto(f"{live_server.url}/admin/enrollment/enrollment/{omar.pk}/complete/")
     expect(office.get_by_role("heading", name="Not ready: 1 requirement is missing")).to_be_visible()
-    shoot(office, "completion-admin-override-laptop")
+    screenshot_of(office, "completion-admin-override-laptop")
     office.get_by_role("button", name="Complete without every requirement").click()
     expect(office.get_by_text("a written reason is needed")).to_be_visible()
     office.get_by_label("Why complete without every requirement?").fill("Hours made up at the partner academy.")
     office.get_by_role("button", name="Complete without every requirement").click()
     expect(office.get_by_role("heading", name="Completed without every requirement")).to_be_visible()
     expect(office.get_by_text("Hours made up at the partner academy.").first).to_be_visible()
-    shoot(office, "completion-admin-enrollment-laptop")
+    screenshot_of(office, "completion-admin-enrollment-laptop")
 
     # The student's page offers the certificate; its verify page shows it.
     page.reload()
@@ -141,11 +142,3 @@ def test_checklist_roster_complete_and_verify(live_server, page: Page, browser: 
     expect(page.get_by_text("Revoked.")).to_be_visible()
     expect(page.get_by_text("Issued to the wrong student.")).to_have_count(0)
     screenshot("completion-verify-revoked-phone")
-
-
-def shoot(other: Page, name: str) -> None:
-    """What the screenshot fixture does, for a page other than `page`: axe-core finds nothing, then a picture."""
-    found = axe_violations(other)
-    assert not found, f"axe found {len(found)} violation(s) on {name}:\n" + "\n".join(found)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    other.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
