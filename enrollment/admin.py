@@ -635,12 +635,25 @@ def move_selected(
 def complete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
     """Completes the ready students; a student who is not ready is skipped with what is missing (the enrollment's
     "Complete" button asks for the written reason that completes them anyway)."""
-    apply_to_each(
-        request,
-        queryset,
-        done_word="completed",
-        change=lambda enrollment: services.complete(enrollment=enrollment, actor=request.user),
-    )
+    not_ready = []
+
+    def complete(enrollment: Enrollment) -> None:
+        try:
+            services.complete(enrollment=enrollment, actor=request.user)
+        except services.EnrollmentError as error:
+            if error.code == "not_ready":
+                not_ready.append(enrollment)
+            raise
+
+    apply_to_each(request, queryset, done_word="completed", change=complete)
+    if not_ready:
+        messages.info(
+            request,
+            _(
+                'To complete a student who is not ready, open their enrollment and press "Complete the course": it '
+                "asks for the written reason."
+            ),
+        )
 
 
 @admin.action(description="Mark selected as did not complete (asks for a reason)", permissions=["change"])

@@ -183,9 +183,10 @@ def test_the_complete_action_completes_the_ready_and_skips_the_rest_with_what_is
         reverse("admin:enrollment_enrollment_changelist"),
         {"action": "complete_selected", "_selected_action": [ready.pk, not_ready.pk]},
     )
-    [message] = messages_of(response)
+    message, hint = messages_of(response)
     assert message.startswith("1 completed; 1 skipped:")
     assert "not ready to complete the course: 0 h attended" in message
+    assert "it asks for the written reason" in hint
 
 
 def test_only_staff_reach_the_complete_page(cohort, client, django_user_model):
@@ -444,6 +445,18 @@ def test_exam_attempts_are_numbered_in_order_and_append_only(certificate, staff_
     change = staff_client.get(reverse("admin:enrollment_examattempt_change", args=[first.pk]))
     assert b'name="result"' not in change.content
     assert staff_client.get(reverse("admin:enrollment_examattempt_delete", args=[first.pk])).status_code == 403
+
+
+def test_staff_set_the_exam_registration_date_audited(certificate, back_office):
+    url = reverse("admin:enrollment_certificate_change", args=[certificate.pk])
+    assert back_office.get(url).status_code == 200
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert back_office.post(url, {"exam_registered_on": tomorrow.isoformat()}).status_code == 200  # refused
+    response = back_office.post(url, {"exam_registered_on": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.exam_registered_on == timezone.localdate()
+    assert AuditEvent.objects.get(action="exam.registered").actor == back_office.user
 
 
 def test_exam_attempts_are_only_for_graduates(cohort, superuser):
