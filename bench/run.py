@@ -158,6 +158,29 @@ def prepare_fixtures() -> dict:
     if link is None:
         ended = Shift.objects.filter(ends_at__lte=timezone.now(), bookings__isnull=False).order_by("-ends_at").first()
         link = clinical.issue_preceptor_link(shift=ended)
+    # Completion: a graduate's certificate (the demo's past cohort; the scale data's completed enrollments).
+    from enrollment.models import Certificate
+
+    certificate = Certificate.objects.valid().select_related("enrollment").order_by("pk").first()
+    completion = (
+        [
+            ("verify page", f"/verify/{certificate.code}/", None),
+            ("status page (completed)", f"/my/{certificate.enrollment.token}/", None),
+            (
+                "admin: a completed enrollment",
+                f"/admin/enrollment/enrollment/{certificate.enrollment_id}/change/",
+                admin_cookie,
+            ),
+            ("admin: certificates", "/admin/enrollment/certificate/", admin_cookie),
+            (
+                "admin: Registry export",
+                f"/admin/enrollment/enrollment/registry-export/{certificate.enrollment.cohort_id}/",
+                admin_cookie,
+            ),
+        ]
+        if certificate
+        else []
+    )
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -180,6 +203,7 @@ def prepare_fixtures() -> dict:
             ("preceptor sign-off", f"/preceptor/{link.token}/", None),
             ("admin: clinical shifts", "/admin/clinical/shift/", admin_cookie),
             ("admin: clearance board", f"/admin/clinical/shift/clearance/{running_cohort}/", admin_cookie),
+            *completion,
         ],
         "course": emt,
     }
@@ -438,6 +462,7 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "ELITE_BENCH": "1",
         "SIGNUP_RATE_LIMIT": "0",
+        "ELITE_VERIFY_RATE_LIMIT": "0",
         "ELITE_SIGNUP_POST_LIMIT": "0",
         "EMAIL_BACKEND": os.environ.get("EMAIL_BACKEND", "console"),
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -165,6 +165,7 @@ MINUTE_JOBS = (
     "enrollment.tasks.settle_waitlists",
     "enrollment.notifications.send_due_emails",
     "enrollment.tasks.forget_expired_counters",
+    "enrollment.tasks.remind_exam_registration",
     "clinical.tasks.send_preceptor_links",
     "clinical.tasks.remind_expiring_documents",
 )
@@ -173,6 +174,8 @@ MINUTE_JOBS = (
 CLINICAL_BOOKING_CLOSES_HOURS = int(os.environ.get("ELITE_CLINICAL_BOOKING_CLOSES_HOURS", "24"))
 CLINICAL_LOG_HOURS = int(os.environ.get("ELITE_CLINICAL_LOG_HOURS", "48"))
 CLINICAL_PRECEPTOR_LINK_DAYS = int(os.environ.get("ELITE_CLINICAL_PRECEPTOR_LINK_DAYS", "7"))
+# Lookups of the public certificate verification page (/verify/<code>/) per client address.
+VERIFY_RATE_LIMIT = os.environ.get("ELITE_VERIFY_RATE_LIMIT", "60/h")
 # "Send the e-mail again" per address, whoever asks.
 RESEND_RATE_LIMIT = os.environ.get("ELITE_RESEND_RATE_LIMIT", "3/h")
 # bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.

@@ -42,6 +42,7 @@ from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
 from courses.spreadsheet import csv_download
 from enrollment import notifications, services
+from enrollment.certificates import certificate_download
 from enrollment.evidence import EVIDENCE_CONTENT_TYPES, sniff_file_kind
 from enrollment.forms import check_evidence
 from enrollment.models import (
@@ -49,14 +50,20 @@ from enrollment.models import (
     Attendance,
     AttendanceStatus,
     AuditEvent,
+    Certificate,
     Credential,
     Enrollment,
     EnrollmentStatus,
+    ExamAttempt,
+    ExamResult,
     OutgoingEmail,
     Student,
     with_seat_counts,
 )
+from enrollment.readiness import readiness
 from enrollment.services.core import refuse_action
+
+S = EnrollmentStatus
 
 
 def when(moment: datetime.datetime | None) -> SafeString | str:
@@ -437,6 +444,31 @@ class StudentMessageForm(forms.Form):
     )
 
 
+class CompleteForm(forms.Form):
+    """Completing a ready student needs no input; one who is not ready needs staff's written reason."""
+
+    override_reason = forms.CharField(
+        label=_lazy("Why complete without every requirement?"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=2000,
+        required=False,
+        help_text=_lazy("Recorded in the enrollment's history and shown on its page."),
+    )
+
+    def __init__(self, *args: Any, ready: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if ready:
+            del self.fields["override_reason"]
+
+    def clean_override_reason(self) -> str:
+        reason = self.cleaned_data["override_reason"].strip()
+        if not reason:
+            raise ValidationError(
+                _("The student is not ready: a written reason is needed to complete them anyway."), code="required"
+            )
+        return reason
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
@@ -596,14 +628,32 @@ def move_selected(
     )
 
 
-@admin.action(description="Mark selected as completed (grants the course's credential)", permissions=["change"])
+@admin.action(
+    description="Mark selected as completed (ready students only; grants the credential, issues the certificate)",
+    permissions=["change"],
+)
 def complete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
-    apply_to_each(
-        request,
-        queryset,
-        done_word="completed",
-        change=lambda enrollment: services.complete(enrollment=enrollment, actor=request.user),
-    )
+    """Completes the ready students; a student who is not ready is skipped with what is missing (the enrollment's
+    "Complete" button asks for the written reason that completes them anyway)."""
+    not_ready = []
+
+    def complete(enrollment: Enrollment) -> None:
+        try:
+            services.complete(enrollment=enrollment, actor=request.user)
+        except services.EnrollmentError as error:
+            if error.code == "not_ready":
+                not_ready.append(enrollment)
+            raise
+
+    apply_to_each(request, queryset, done_word="completed", change=complete)
+    if not_ready:
+        messages.info(
+            request,
+            _(
+                'To complete a student who is not ready, open their enrollment and press "Complete the course": it '
+                "asks for the written reason."
+            ),
+        )
 
 
 @admin.action(description="Mark selected as did not complete (asks for a reason)", permissions=["change"])
@@ -752,8 +802,19 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
                 ("move", self.move_view),
                 ("withdraw", self.withdraw_view),
                 ("message", self.message_view),
+                ("complete", self.complete_view),
             ]
         ]
+        certificate = path(
+            "<path:object_id>/certificate.pdf",
+            self.admin_site.admin_view(self.certificate_view),
+            name="enrollment_enrollment_certificate",
+        )
+        registry = path(
+            "registry-export/<int:cohort_id>/",
+            self.admin_site.admin_view(self.registry_export_view),
+            name="enrollment_enrollment_registry_export",
+        )
         credential_decisions = [
             path(
                 f"<path:object_id>/credentials/<int:credential_id>/{name}/",
@@ -763,7 +824,7 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             for name, view in [("verify", self.verify_credential_view), ("reject", self.reject_credential_view)]
         ]
         # The credential ones first: `<path:object_id>/reject/` would also match a credential's reject URL.
-        return [review, add, resolve, *credential_decisions, *decisions, *super().get_urls()]
+        return [review, add, resolve, registry, certificate, *credential_decisions, *decisions, *super().get_urls()]
 
     # --- the enrollment's page: its status, the decisions legal from it, credentials, messages, history ----------
 
@@ -773,6 +834,7 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         ("reject", _lazy("Reject"), "reject"),
         ("move_out", _lazy("Move to another cohort"), "move"),
         ("withdraw", _lazy("Withdraw"), "withdraw"),
+        ("complete", _lazy("Complete the course"), "complete"),
     ]
 
     def change_view(
@@ -807,7 +869,12 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         by_pk = {c.pk: c for c in credentials}
         for event in history:
             event.credential = by_pk.get(event.credential_id)
+        certificate = Certificate.objects.filter(enrollment=enrollment).select_related("revoked_by").first()
         return {
+            "readiness": readiness(enrollment) if enrollment.status in (S.ENROLLED, S.COMPLETED) else None,
+            "certificate": certificate,
+            "override": next((e for e in history if e.action == "enrollment.completed_not_ready"), None),
+            "exam_attempts": list(enrollment.exam_attempts.order_by("number")) if certificate else [],
             "status_words": status_in_words(enrollment, position=getattr(enrollment, "waitlist_position", None)),
             "page_actions": [
                 (label, reverse(f"admin:enrollment_enrollment_{name}", args=[enrollment.pk]), key == "approve")
@@ -991,6 +1058,102 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             )
             % {"email": enrollment.student.email},
         )
+
+    def complete_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Complete the course: a confirmation when the student is ready; otherwise what is missing and a written
+        reason, which completes them anyway (services.complete with override, audited and shown on the page)."""
+        enrollment = self.decided_enrollment(request, object_id)
+        if (refusal := self.refused(request, enrollment, "complete")) is not None:
+            return refusal
+        ready = readiness(enrollment)
+        # A ready student's form has no field: an empty POST is still a submitted form.
+        form = CompleteForm(request.POST if request.method == "POST" else None, ready=ready.ready)
+        if request.method == "POST" and form.is_valid():
+            reason = form.cleaned_data.get("override_reason", "")
+            try:
+                enrollment = services.complete(
+                    enrollment=enrollment, actor=request.user, override=not ready.ready, override_reason=reason
+                )
+            except services.EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(
+                    request,
+                    _("%(student)s has completed %(cohort)s; the certificate of completion is issued.")
+                    % {"student": enrollment.student, "cohort": enrollment.cohort.code},
+                )
+                return self.back_to(enrollment)
+        context = form_page_context(
+            self,
+            request,
+            title=_("Complete the course: %(enrollment)s") % {"enrollment": enrollment_label(enrollment)},
+            explanation=_(
+                "Completing grants the credential the course grants and issues the certificate of completion, whose "
+                "code anyone can check on the public verification page."
+            ),
+            form=form,
+        )
+        context.update(
+            {
+                "submit_label": _("Complete the course") if ready.ready else _("Complete without every requirement"),
+                "cancel_url": page_of(enrollment),
+                "readiness": ready,
+            }
+        )
+        return TemplateResponse(request, "admin/enrollment/enrollment/complete.html", context)
+
+    def certificate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The enrollment's certificate of completion as a PDF, for staff (revoked ones too: it is their record)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        key = unquote(object_id)
+        if not is_key(Enrollment._meta.pk, key):
+            raise Http404(_("No such enrollment."))
+        certificate = (
+            Certificate.objects.select_related("enrollment__student", "enrollment__cohort__course")
+            .filter(enrollment_id=key)
+            .first()
+        )
+        if certificate is None:
+            raise Http404(_("This enrollment has no certificate."))
+        return certificate_download(certificate)
+
+    def registry_export_view(self, request: HttpRequest, cohort_id: int) -> HttpResponse:
+        """A cohort's completion roster for verifying students in the National Registry: name, date of birth,
+        e-mail, course, completion date and certificate code; revoked certificates are left out."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        cohort = Cohort.objects.select_related("course").filter(pk=cohort_id).first()
+        if cohort is None:
+            raise Http404(_("No such cohort."))
+        certificates = (
+            Certificate.objects.valid()
+            .filter(enrollment__cohort=cohort, enrollment__status=S.COMPLETED)
+            .select_related("enrollment__student")
+            .order_by("enrollment__student__last_name", "enrollment__student__first_name", "pk")
+        )
+        header = [
+            _("Last name"),
+            _("First name"),
+            _("Date of birth"),
+            _("E-mail"),
+            _("Course"),
+            _("Completion date"),
+            _("Certificate code"),
+        ]
+        rows = (
+            [
+                c.enrollment.student.last_name,
+                c.enrollment.student.first_name,
+                c.enrollment.student.date_of_birth.isoformat(),
+                c.enrollment.student.email,
+                cohort.course.title,
+                c.completed_on.isoformat(),
+                c.code,
+            ]
+            for c in certificates
+        )
+        return csv_download(f"registry-{cohort.code}.csv", header, rows)
 
     def enrollment_credential(self, request: HttpRequest, object_id: str, credential_id: int) -> tuple:
         enrollment = self.decided_enrollment(request, object_id)
@@ -1445,4 +1608,210 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: OutgoingEmail | None = None) -> bool:
+        return False
+
+
+# --- certificates of completion and the Registry exam ---------------------------------------------------------------
+
+
+class RevokedFilter(admin.SimpleListFilter):
+    title = _lazy("status")
+    parameter_name = "revoked"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("no", _("Valid")), ("yes", _("Revoked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+        if self.value() == "no":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+class CertificateForm(forms.ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ["exam_registered_on"]
+
+    def clean_exam_registered_on(self) -> datetime.date | None:
+        day = self.cleaned_data["exam_registered_on"]
+        if day is not None and day > timezone.localdate():
+            raise ValidationError(_("The registration date cannot be in the future."), code="future")
+        return day
+
+
+@admin.register(Certificate)
+class CertificateAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """Certificates are issued by `complete`, never added here; staff set the exam registration date and revoke one
+    with a reason (its own page). Nothing is deleted."""
+
+    form = CertificateForm
+    list_display = ["code", "student", "cohort_code", "issued", "state", "exam_registered_on"]
+    list_filter = [RevokedFilter, "issued_at"]
+    list_select_related = ["enrollment__student", "enrollment__cohort"]
+    search_fields = ["code", "enrollment__student__last_name", "enrollment__student__email", "enrollment__cohort__code"]
+    ordering = ["-issued_at", "-pk"]
+    fields = ["code", "enrollment_link", "issued", "state", "revoke_reason", "exam_registered_on"]
+    readonly_fields = ["code", "enrollment_link", "issued", "state", "revoke_reason"]
+
+    def get_urls(self) -> list[URLPattern]:
+        revoke = path(
+            "<path:object_id>/revoke/",
+            self.admin_site.admin_view(self.revoke_view),
+            name="enrollment_certificate_revoke",
+        )
+        return [revoke, *super().get_urls()]
+
+    @admin.display(description=_lazy("student"), ordering="enrollment__student__last_name")
+    def student(self, certificate: Certificate) -> Student:
+        return certificate.enrollment.student
+
+    @admin.display(description=_lazy("cohort"), ordering="enrollment__cohort__code")
+    def cohort_code(self, certificate: Certificate) -> str:
+        return certificate.enrollment.cohort.code
+
+    @admin.display(description=_lazy("issued"), ordering="issued_at")
+    def issued(self, certificate: Certificate) -> SafeString | str:
+        return when(certificate.issued_at)
+
+    @admin.display(description=_lazy("status"))
+    def state(self, certificate: Certificate) -> str:
+        if certificate.is_revoked:
+            return _("Revoked %(day)s") % {"day": date_format(timezone.localtime(certificate.revoked_at), "M j, Y")}
+        return _("Valid")
+
+    @admin.display(description=_lazy("enrollment"))
+    def enrollment_link(self, certificate: Certificate) -> SafeString:
+        return format_html('<a href="{}">{}</a>', page_of(certificate.enrollment), certificate.enrollment)
+
+    def save_model(self, request: HttpRequest, obj: Certificate, form: forms.ModelForm, change: bool) -> None:
+        # The one editable field goes through the service, which audits it.
+        services.record_exam_registration(
+            certificate=obj, registered_on=form.cleaned_data["exam_registered_on"], actor=request.user
+        )
+
+    def revoke_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Revoke a certificate with a reason (services.revoke_certificate): the verify page then says "revoked"."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        key = unquote(object_id)
+        certificate = (
+            Certificate.objects.select_related("enrollment__student", "enrollment__cohort").filter(pk=key).first()
+            if is_key(Certificate._meta.pk, key)
+            else None
+        )
+        if certificate is None:
+            raise Http404(_("No such certificate."))
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.revoke_certificate(
+                    certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except services.EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(request, _("Certificate %(code)s is revoked.") % {"code": certificate.code})
+                return redirect(page_of(certificate.enrollment))
+        return admin_form_page(
+            self,
+            request,
+            title=_("Revoke certificate %(code)s") % {"code": certificate.code},
+            form=form,
+            explanation=_(
+                "%(student)s, %(cohort)s. The public verification page will say the certificate is revoked; the "
+                "reason stays internal, in the enrollment's history."
+            )
+            % {"student": certificate.enrollment.student, "cohort": certificate.enrollment.cohort.code},
+            submit=_("Revoke"),
+            cancel_url=page_of(certificate.enrollment),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Certificate | None = None) -> bool:
+        return False
+
+
+class ExamAttemptForm(forms.Form):
+    """A graduate's Registry exam attempt, recorded through services.record_exam_attempt (numbered in order)."""
+
+    def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["enrollment"] = forms.ModelChoiceField(
+            queryset=Enrollment.objects.filter(status=S.COMPLETED).select_related("student", "cohort"),
+            label=_("Graduate (completed enrollment)"),
+            widget=KeyCheckingAutocompleteSelect(ExamAttempt._meta.get_field("enrollment"), admin_site),
+        )
+        self.fields["taken_on"] = forms.DateField(
+            label=_("Date of the attempt"), widget=admin.widgets.AdminDateWidget, help_text=_("Chicago date.")
+        )
+        self.fields["result"] = forms.ChoiceField(label=_("Result"), choices=ExamResult.choices)
+
+
+@admin.register(ExamAttempt)
+class ExamAttemptAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """National Registry cognitive exam attempts: added through a page that calls the service; never changed or
+    deleted: the record is append-only, like the audit trail."""
+
+    list_display = ["student", "cohort_code", "number", "taken_on", "result", "recorded_by"]
+    list_filter = ["result", "taken_on"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "recorded_by"]
+    search_fields = ["enrollment__student__last_name", "enrollment__student__email", "enrollment__cohort__code"]
+    ordering = ["-taken_on", "-pk"]
+
+    def get_urls(self) -> list[URLPattern]:
+        add = path("add/", self.admin_site.admin_view(self.record_view), name="enrollment_examattempt_add")
+        return [add, *super().get_urls()]
+
+    @admin.display(description=_lazy("student"), ordering="enrollment__student__last_name")
+    def student(self, attempt: ExamAttempt) -> Student:
+        return attempt.enrollment.student
+
+    @admin.display(description=_lazy("cohort"), ordering="enrollment__cohort__code")
+    def cohort_code(self, attempt: ExamAttempt) -> str:
+        return attempt.enrollment.cohort.code
+
+    def record_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {}
+        if is_key(Enrollment._meta.pk, request.GET.get("enrollment", "")):
+            initial["enrollment"] = request.GET["enrollment"]
+        form = ExamAttemptForm(request.POST or None, initial=initial, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            enrollment = form.cleaned_data["enrollment"]
+            try:
+                attempt = services.record_exam_attempt(
+                    enrollment=enrollment,
+                    taken_on=form.cleaned_data["taken_on"],
+                    result=form.cleaned_data["result"],
+                    actor=request.user,
+                )
+            except services.EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(
+                    request,
+                    _("Attempt %(number)d recorded for %(student)s: %(result)s.")
+                    % {"number": attempt.number, "student": enrollment.student, "result": attempt.get_result_display()},
+                )
+                return redirect(page_of(enrollment))
+        return admin_form_page(
+            self,
+            request,
+            title=_("Record a Registry exam attempt"),
+            form=form,
+            explanation=_(
+                "The attempt is numbered after the ones on record and cannot be changed afterwards. A graduate with an "
+                "attempt on record is not sent the day-60 reminder."
+            ),
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: ExamAttempt | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ExamAttempt | None = None) -> bool:
         return False

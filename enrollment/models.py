@@ -687,6 +687,12 @@ ACTION_WORDS = {
     "ledger.refund": _("Refund recorded"),
     "ledger.adjustment": _("Balance adjusted"),
     "ledger.reversed": _("Ledger entry reversed"),
+    "enrollment.completed_not_ready": _("Completed the course by staff override, not every requirement met"),
+    "certificate.issued": _("Certificate of completion issued"),
+    "certificate.revoked": _("Certificate of completion revoked"),
+    "exam.attempt_recorded": _("Registry exam attempt recorded"),
+    "exam.registered": _("Registered for the Registry exam"),
+    "exam.reminder_queued": _("Reminded to register for the Registry exam"),
 }
 
 
@@ -867,3 +873,167 @@ class StudentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.written_at):%Y-%m-%d %H:%M} to {self.enrollment.student}"
+
+
+# A certificate's verification code is read aloud over the phone and typed from paper: no 0/O or 1/I to confuse.
+CERTIFICATE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
+CERTIFICATE_GROUPS = 4  # of 4 symbols: 16 symbols, 80 random bits
+CERTIFICATE_CODE = re.compile(
+    r"EL(?:-[" + CERTIFICATE_ALPHABET + r"]{4}){" + str(CERTIFICATE_GROUPS) + r"}",
+)
+
+
+def new_certificate_code() -> str:
+    """A fresh verification code, e.g. EL-7K3M-9QPA-X2D4-HN5R (80 random bits from the secrets module)."""
+    groups = ("".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(4)) for _ in range(CERTIFICATE_GROUPS))
+    return "EL-" + "-".join(groups)
+
+
+def normalise_certificate_code(raw: str) -> str | None:
+    """The code as typed (any case, spaces or dashes anywhere) in its one form, or None when it cannot be one."""
+    if len(raw) > 64:
+        return None
+    symbols = "".join(ch for ch in raw.upper() if ch not in " -")
+    if not symbols.startswith("EL"):
+        return None
+    body = symbols[2:]
+    if len(body) != 4 * CERTIFICATE_GROUPS or any(ch not in CERTIFICATE_ALPHABET for ch in body):
+        return None
+    return "EL-" + "-".join(body[i : i + 4] for i in range(0, len(body), 4))
+
+
+# The Illinois window to test after completing a course, and the day of it graduates who have not registered for
+# the National Registry's cognitive exam are reminded; the Registry accepts a course completion for two years.
+EXAM_WINDOW_DAYS = 90
+EXAM_REMINDER_DAY = 60
+REGISTRY_COMPLETION_YEARS = 2
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self) -> CertificateQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def due_exam_reminder(self, *, today: datetime.date | None = None) -> CertificateQuerySet:
+        """Valid certificates whose graduate is on day EXAM_REMINDER_DAY (or later, within the Illinois window) after
+        completion, has neither registered for the exam nor an attempt on record, and has not been reminded."""
+        today = today or timezone.localdate()
+        last_issued = timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=EXAM_REMINDER_DAY - 1), datetime.time.min)
+        )
+        first_issued = timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=EXAM_WINDOW_DAYS - 1), datetime.time.min)
+        )
+        return (
+            self.valid()
+            .filter(
+                issued_at__lt=last_issued,
+                issued_at__gte=first_issued,
+                exam_registered_on__isnull=True,
+                exam_reminder_sent_at__isnull=True,
+                enrollment__status=S.COMPLETED,
+            )
+            .exclude(enrollment__exam_attempts__isnull=False)
+        )
+
+
+class Certificate(models.Model):
+    """The certificate of completion of one enrollment, issued by the `complete` service in the same transaction.
+
+    Anyone can check it at /verify/<code>/; staff revoke it with a reason (it then reads "revoked" there)."""
+
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="certificate")
+    code = models.CharField(max_length=32, unique=True, default=new_certificate_code, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoke_reason = models.TextField(blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # The day the graduate registered for the National Registry's cognitive exam (staff set it); the day-60 reminder
+    # goes only to graduates who have not registered and have no attempt on record, and only once.
+    exam_registered_on = models.DateField(
+        _("registered for the Registry exam on"), null=True, blank=True, help_text=_("Stops the day-60 reminder.")
+    )
+    exam_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("certificate of completion")
+        verbose_name_plural = _("certificates of completion")
+        indexes = [
+            models.Index(
+                fields=["issued_at"],
+                condition=Q(
+                    revoked_at__isnull=True, exam_registered_on__isnull=True, exam_reminder_sent_at__isnull=True
+                ),
+                name="certificate_reminder_due_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""), name="certificate_revoked_with_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("enrollment:verify", kwargs={"code": self.code})
+
+    @property
+    def verify_url(self) -> str:
+        return settings.SITE_URL + self.get_absolute_url()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def completed_on(self) -> datetime.date:
+        return timezone.localdate(self.issued_at)
+
+    @property
+    def registry_window_ends_on(self) -> datetime.date:
+        """The National Registry accepts the course completion for two years (Feb 29 -> Feb 28)."""
+        day = self.completed_on
+        try:
+            return day.replace(year=day.year + REGISTRY_COMPLETION_YEARS)
+        except ValueError:
+            return day.replace(year=day.year + REGISTRY_COMPLETION_YEARS, day=28)
+
+    @property
+    def exam_window_ends_on(self) -> datetime.date:
+        return self.completed_on + datetime.timedelta(days=EXAM_WINDOW_DAYS)
+
+
+class ExamResult(models.TextChoices):
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+
+
+class ExamAttempt(models.Model):
+    """A graduate's attempt at the National Registry cognitive exam, as staff record it (append-only)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="exam_attempts")
+    taken_on = models.DateField(_("date of the attempt"))
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    result = models.CharField(_("result"), max_length=8, choices=ExamResult.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["enrollment", "number"]
+        verbose_name = _("Registry exam attempt")
+        verbose_name_plural = _("Registry exam attempts")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "number"], name="exam_attempt_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="exam_attempt_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.student}: attempt {self.number} ({self.get_result_display()})"

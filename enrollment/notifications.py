@@ -40,6 +40,7 @@ SUBJECTS = {
     "staff_message": "A message from the school about {code}",
     "moved": "You have been moved from {from_code} to {code}",
     "offer_declined": "You have declined the seat in {code}",
+    "exam_reminder": "Register for your National Registry exam ({code})",
 }
 # A signup's own e-mails, which ask for confirmation while the signup is unconfirmed.
 CONFIRM_KINDS = {"enrolled", "pending_review", "waitlisted"}
@@ -218,6 +219,9 @@ def _send(email: OutgoingEmail) -> None:
         SENDERS[email.kind](email)
     elif email.kind in STUDENT_KINDS:
         send_lost_links(email.student)
+    elif email.kind == "exam_reminder":
+        certificate = email.enrollment.certificate
+        send_enrollment_email(email.enrollment, email.kind, extra={"certificate": certificate})
     elif email.kind == "staff_message":
         # The message this outbox row was written for, not the enrollment's latest one.
         send_enrollment_email(email.enrollment, email.kind, extra={"message": email.student_message})

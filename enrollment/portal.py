@@ -37,6 +37,7 @@ from enrollment.models import (
     enrollment_hours,
     with_progress,
 )
+from enrollment.readiness import Readiness, readiness_of
 from enrollment.services.eligibility import requirements_of
 
 S = EnrollmentStatus
@@ -188,6 +189,8 @@ class RosterRow:
     nominal_hours: Decimal
     threshold: int
     notes: list[RosterNote] = field(default_factory=list)
+    # What completing the course asks of the student, met or not (enrollment.readiness): the "ready" column.
+    readiness: Readiness | None = None
 
     @property
     def student(self):
@@ -224,6 +227,19 @@ class RosterRow:
     @property
     def phone_href(self) -> str:
         return tel_href(self.student.phone)
+
+    @property
+    def ready_text(self) -> str:
+        """ "Ready", or "2 missing: Classroom hours, Clearance documents", for the roster and its CSV."""
+        if self.readiness is None:
+            return ""
+        missing = self.readiness.missing
+        if not missing:
+            return _("Ready")
+        return _("%(count)d missing: %(items)s") % {
+            "count": len(missing),
+            "items": ", ".join(item.label for item in missing),
+        }
 
     @property
     def credential_status(self) -> str:
@@ -279,6 +295,10 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
         notes = provider(cohort, [row.enrollment for row in rows], now)
         for row in rows:
             row.notes.extend(notes.get(row.enrollment.pk, ()))
+    # One readiness call for the whole roster (a fixed number of queries whatever its size).
+    ready = readiness_of([row.enrollment for row in rows])
+    for row in rows:
+        row.readiness = ready[row.enrollment.pk]
     counts = cohort.enrollments.aggregate(
         pending=Count("pk", filter=Q(status=S.PENDING_REVIEW)),
         waitlisted=Count("pk", filter=Q(status=S.WAITLISTED)),
@@ -328,6 +348,7 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
         "Attendance %",
         "At risk",
         "Notes",
+        "Ready to complete",
     ]
     rows = (
         [
@@ -343,6 +364,7 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
             "" if row.attendance_percent is None else row.attendance_percent,
             "yes" if row.at_risk else "no",
             "; ".join(note.text for note in row.notes),
+            row.ready_text,
         ]
         for row in roster.rows
     )

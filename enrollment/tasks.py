@@ -21,4 +21,10 @@ def forget_expired_counters() -> int:
     return throttling.forget_expired_counters()
 
 
-__all__ = ["forget_expired_counters", "send_due_emails", "settle_waitlists"]
+@task
+def remind_exam_registration() -> int:
+    """Day 60 of the 90-day Illinois window: e-mail graduates who have not registered for the Registry exam."""
+    return services.remind_exam_registration()
+
+
+__all__ = ["forget_expired_counters", "remind_exam_registration", "send_due_emails", "settle_waitlists"]

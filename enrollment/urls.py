@@ -18,4 +18,6 @@ urlpatterns = [
     path("my/<private_token:token>/accept/", views.accept_offer, name="accept_offer"),
     path("my/<private_token:token>/decline/", views.decline_offer, name="decline_offer"),
     path("my/<private_token:token>/credentials/", views.add_credential, name="add_credential"),
+    path("my/<private_token:token>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("verify/<str:code>/", views.verify, name="verify"),
 ]

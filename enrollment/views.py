@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.cache import caches
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import ClassSession, Cohort, Requirement, SchoolProfile
 from enrollment import notifications, services, throttling
+from enrollment.certificates import certificate_download
 from enrollment.forms import CredentialForm, LostLinkForm, SignupForm, WithdrawForm
-from enrollment.models import Enrollment, EnrollmentStatus, with_seat_counts
+from enrollment.models import Certificate, Enrollment, EnrollmentStatus, normalise_certificate_code, with_seat_counts
+from enrollment.readiness import readiness
 
 S = EnrollmentStatus
 NEXT_SESSIONS = 5
@@ -173,6 +175,15 @@ OTHER_COHORTS = 4
 STUDENT_MESSAGES = 5
 
 CHECKED_STATUSES = frozenset({S.PENDING_REVIEW, S.WAITLISTED, S.OFFERED})
+# A seated or finished student sees the readiness checklist: what completing the course asks, met or not.
+READINESS_STATUSES = frozenset({S.ENROLLED, S.COMPLETED})
+
+
+def _certificate(enrollment: Enrollment) -> Certificate | None:
+    try:
+        return enrollment.certificate
+    except Certificate.DoesNotExist:
+        return None
 
 
 @never_cache
@@ -254,8 +265,49 @@ def _status_page(
         # What staff wrote to the student (never their internal notes), newest first.
         "student_messages": enrollment.messages.order_by("-written_at", "-pk")[:STUDENT_MESSAGES],
         "sections": [section for provider in STATUS_PAGE_SECTIONS if (section := provider(enrollment))],
+        "readiness": readiness(enrollment) if enrollment.status in READINESS_STATUSES else None,
+        "certificate": _certificate(enrollment) if enrollment.status == S.COMPLETED else None,
     }
     return render(request, "enrollment/status.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def certificate_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """The student's certificate of completion (PDF), from their private link; none for a revoked one."""
+    enrollment = _enrollment_for_token(token)
+    certificate = _certificate(enrollment) if enrollment.status == S.COMPLETED else None
+    if certificate is None or certificate.is_revoked:
+        raise Http404
+    return certificate_download(certificate)
+
+
+@require_http_methods(["GET"])
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """The public check of a certificate: name, course, completion date and status. An unknown or malformed code is a
+    plain 404 that says nothing more; lookups are rate-limited per client, so codes cannot be tried in bulk."""
+    if not throttling.allow(request, scope="verify", rate=settings.VERIFY_RATE_LIMIT):
+        response = render(
+            request,
+            "enrollment/verify.html",
+            {"throttled": True},
+            status=429,
+        )
+        response["Retry-After"] = "3600"
+        return response
+    normal = normalise_certificate_code(code)
+    certificate = (
+        Certificate.objects.select_related("enrollment__student", "enrollment__cohort__course")
+        .filter(code=normal)
+        .first()
+        if normal
+        else None
+    )
+    if certificate is None:
+        raise Http404
+    if normal != code:
+        return redirect(certificate)
+    return render(request, "enrollment/verify.html", {"certificate": certificate})
 
 
 @never_cache

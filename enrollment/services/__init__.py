@@ -5,6 +5,7 @@ tests use. Callers read `services.request_seat(...)`; the workflows live in the 
 - eligibility: the one check of age and requirements, for every step that grants or keeps a seat;
 - waitlist: the one settling step (lapse expired offers, offer free seats) and a place in the queue;
 - transitions: the step every status change takes (table, audit, e-mail, settling when a seat is freed);
+- completion: the readiness gate, the certificate, the Registry exam afterwards;
 - signup, decisions, credentials, cohorts, attendance, messages: the workflows.
 
 Each function that can take or free a seat runs inside one transaction that first locks the cohort row, then counts
@@ -15,13 +16,21 @@ student after commit, so a rolled-back change leaves no trace and sends nothing.
 from enrollment.models import confirm_window
 from enrollment.services.attendance import AttendanceEntry, record_attendance
 from enrollment.services.cohorts import check_capacity, record_capacity_change
+from enrollment.services.completion import (
+    EXAM_REMINDER_EMAIL,
+    add_months,
+    complete,
+    issue_certificate,
+    record_exam_attempt,
+    record_exam_registration,
+    remind_exam_registration,
+    revoke_certificate,
+)
 from enrollment.services.core import ERROR_CODES, EnrollmentError, audit, register_enrollment_listener
 from enrollment.services.credentials import Verification, add_credential, reject_credential, verify_credential
 from enrollment.services.decisions import (
     accept_offer,
-    add_months,
     approve,
-    complete,
     decline_offer,
     mark_did_not_complete,
     move,
@@ -55,6 +64,7 @@ from enrollment.services.waitlist import expire_offers, promote_waitlist, waitli
 __all__ = [
     "register_enrollment_listener",
     "ERROR_CODES",
+    "EXAM_REMINDER_EMAIL",
     "AttendanceEntry",
     "CredentialDetails",
     "Eligibility",
@@ -96,4 +106,9 @@ __all__ = [
     "verify_credential",
     "waitlist_position",
     "withdraw",
+    "issue_certificate",
+    "record_exam_attempt",
+    "record_exam_registration",
+    "remind_exam_registration",
+    "revoke_certificate",
 ]

@@ -69,6 +69,13 @@ ERROR_CODES: dict[str, str] = {
     "amount_invalid": "An amount that is not positive, not in cents, or implausibly large.",
     "method_invalid": "A payment method that does not exist.",
     "already_reversed": "A ledger entry reversed twice, or a reversal reversed.",
+    # completion, certificates and the Registry exam
+    "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
+    "already_revoked": "The certificate of completion is already revoked.",
+    "not_completed": "A Registry exam record for an enrollment that has not completed the course.",
+    "attempt_number": "An exam attempt number that is not the next one on record.",
+    "exam_date": "An exam or registration date before completion, out of order or in the future.",
+    "already_passed": "An exam attempt after the graduate passed.",
 }
 
 

@@ -1,20 +1,17 @@
 """Decisions on an enrollment after signup: accepting an offer, staff approving or rejecting, withdrawing, moving to
-another cohort, completing or not completing the course."""
+another cohort, not completing the course (completing it: services.completion)."""
 
 from __future__ import annotations
-
-import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from courses.models import Cohort, CredentialType
-from enrollment.models import Credential, CredentialStatus, Enrollment, EnrollmentStatus
+from courses.models import Cohort
+from enrollment.models import CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services.core import (
     EnrollmentError,
-    audit,
     lock_cohorts,
     lock_enrollment,
     refuse_action,
@@ -136,47 +133,6 @@ def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, 
         # No "withdrawn" e-mail: the student is told about the new cohort, which is what changed for them.
         transition(enrollment, "move_out", actor=actor, reason=why, data={"moved_to": new.pk, "to_cohort": target.code})
         return new
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it is shorter (Jan 31 + 1 month = Feb 28/29)."""
-    year, month_index = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month = month_index + 1
-    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (next_month - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(day.day, last_day))
-
-
-def complete(*, enrollment: Enrollment, actor: AbstractBaseUser) -> Enrollment:
-    """Mark an enrolled student as having completed the course and grant the credentials the course grants."""
-    with transaction.atomic():
-        cohort, enrollment = lock_enrollment(enrollment.pk)
-        now = timezone.now()
-        today = timezone.localdate(now)
-        # A refused transition raises before anything is written: the credential follows the status change.
-        transition(enrollment, "complete", actor=actor, now=now)
-        granted = [
-            Credential.objects.create(
-                student=enrollment.student,
-                credential_type=ctype,
-                number=f"Completed {cohort.code}",
-                issued_on=today,
-                expires_on=add_months(today, ctype.validity_months) if ctype.validity_months else None,
-                status=CredentialStatus.VERIFIED,
-                verified_by=actor,
-                verified_at=now,
-            )
-            for ctype in CredentialType.objects.filter(granted_by_id=cohort.course_id).order_by("pk")
-        ]
-        if granted:
-            audit(
-                action="credential.granted",
-                enrollment=enrollment,
-                actor=actor,
-                data={"credentials": [c.pk for c in granted], "types": [c.credential_type.code for c in granted]},
-            )
-        return enrollment
 
 
 def mark_did_not_complete(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> Enrollment:

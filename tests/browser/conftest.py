@@ -91,3 +91,19 @@ def screenshot(page, assert_accessible):
         return path
 
     return take
+
+
+@pytest.fixture
+def screenshot_of():
+    """screenshot_of(other_page, name): what `screenshot` does, for a page other than the test's `page` (a second
+    person's tab, at another viewport): axe-core finds zero violations, then a full-page screenshot."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(other, name: str) -> Path:
+        found = axe_violations(other)
+        assert not found, f"axe found {len(found)} violation(s) on {name}:\n" + "\n".join(found)
+        path = ARTIFACTS / f"{name}.png"
+        other.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -248,3 +248,25 @@ def test_seed_demo_emails_nobody():
     seed()
     assert Enrollment.objects.exists()
     assert mail.outbox == []
+
+
+def test_the_demo_has_a_finished_cohort_completed_through_the_services(seeded_for_completion):
+    from enrollment.models import AuditEvent, Certificate, EnrollmentStatus
+
+    finished = Cohort.objects.get(status=CohortStatus.COMPLETED, course__slug="emr")
+    statuses = dict(finished.enrollments.values_list("status").annotate(n=Count("pk")))
+    assert statuses[EnrollmentStatus.COMPLETED] >= 4
+    assert statuses[EnrollmentStatus.DID_NOT_COMPLETE] == 1
+    assert statuses[EnrollmentStatus.WITHDRAWN] == 1
+    certificates = Certificate.objects.filter(enrollment__cohort=finished)
+    assert certificates.count() == statuses[EnrollmentStatus.COMPLETED]
+    assert certificates.filter(exam_registered_on__isnull=False).count() == 1
+    assert AuditEvent.objects.filter(action="certificate.issued", enrollment__cohort=finished).count() == (
+        certificates.count()
+    )
+    assert finished.ends_on < timezone.localdate()
+
+
+@pytest.fixture
+def seeded_for_completion(db):
+    call_command("seed_demo", stdout=StringIO())

@@ -68,7 +68,13 @@ class School:
         self.site = Site.objects.create(name="Lakeshore ED", kind=SiteKind.EMERGENCY_DEPARTMENT, address="Taylor St")
         self.shifts_made = 0
         self.sessions = []
+        # Graduates: completed (by staff override, their hours not being on record), with certificates and attempts.
+        self.done = make_cohort(course=self.emt, code="EMT-DONE", capacity=500)
         self.grow(people=3, cohorts=1, sessions=2)
+        self.completed = self.done.enrollments.order_by("pk").first()
+        self.certificate = self.completed.certificate
+        self.revoked = self.done.enrollments.order_by("pk")[1].certificate
+        services.revoke_certificate(certificate=self.revoked, actor=self.admin, reason="Issued in error.")
         self.status_enrollment = Enrollment.objects.filter(cohort=self.open).order_by("pk").first()
         # A waitlisted student's page also says what is still missing (the eligibility check).
         self.waiting_enrollment = (
@@ -152,6 +158,11 @@ class School:
             )
             self.sign_up(self.open, self.cpr)  # beyond 3 seats: the waitlist grows
             self.sign_up(self.pending_cohort, self.emt_license)  # pending review, with credentials to check
+            graduate = self.sign_up(self.done, self.cpr)
+            services.complete(enrollment=graduate, actor=self.admin, override=True, override_reason="Hours on paper.")
+            services.record_exam_attempt(
+                enrollment=graduate, taken_on=timezone.localdate(), result="fail", actor=self.admin
+            )
         seated = list(self.running.enrollments.filter(status=S.ENROLLED))
         for session in self.sessions:
             services.record_attendance(
@@ -227,6 +238,11 @@ class School:
             f"/my/{self.offered.token}/decline/",
             f"/my/{self.withdrawn.token}/",
             f"/my/{self.moved.token}/",
+            f"/my/{self.clinical_enrollment.token}/",
+            f"/my/{self.completed.token}/",
+            f"/my/{self.completed.token}/certificate.pdf",
+            f"/verify/{self.certificate.code}/",
+            f"/verify/{self.revoked.code}/",
         ]
         clinicals = [
             f"/my/{self.clinical_enrollment.token}/payments/",
@@ -289,6 +305,17 @@ class School:
             f"/admin/clinical/shift/clearance/{self.running.pk}/",
             f"/admin/clinical/shift/clearance/{self.running.pk}.csv",
             "/admin/autocomplete/?app_label=courses&model_name=cohort&field_name=instructors&term=t",
+            f"/admin/courses/cohort/{self.done.pk}/change/",
+            f"/admin/enrollment/enrollment/{self.completed.pk}/change/",
+            f"/admin/enrollment/enrollment/{self.completed.pk}/certificate.pdf",
+            f"/admin/enrollment/enrollment/{self.clinical_enrollment.pk}/change/",
+            f"/admin/enrollment/enrollment/{self.clinical_enrollment.pk}/complete/",
+            f"/admin/enrollment/enrollment/registry-export/{self.done.pk}/",
+            "/admin/enrollment/certificate/",
+            f"/admin/enrollment/certificate/{self.certificate.pk}/change/",
+            f"/admin/enrollment/certificate/{self.certificate.pk}/revoke/",
+            "/admin/enrollment/examattempt/",
+            f"/admin/enrollment/examattempt/add/?enrollment={self.completed.pk}",
         ]
         signed_up = [f"/cohorts/{self.open.pk}/signup/sent/"]
         return (

@@ -14,6 +14,7 @@ from courses.models import CohortStatus
 from enrollment import services
 from enrollment.models import AuditEvent, Credential, CredentialStatus, Enrollment, EnrollmentStatus
 from tests.factories import (
+    attend_in_full,
     credential_details,
     details_of,
     make_cohort,
@@ -149,6 +150,7 @@ def test_complete_action_grants_a_verified_credential_that_opens_the_next_course
     emt, emt_license, paramedic = emt_graduate_path
     enrollment = sign_up(make_cohort(emt), email="grad@example.com")
     assert enrollment.status == S.ENROLLED
+    attend_in_full(enrollment)
 
     response = run_action(back_office, "complete_selected", [enrollment])
 

@@ -50,7 +50,7 @@ def test_only_the_actions_legal_from_the_status_are_offered(staff_client, school
     response = staff_client.get(page_url(school.enrollment))
 
     labels = [str(label) for label, _url, _post in response.context["page_actions"]]
-    assert labels == ["Move to another cohort", "Withdraw"]
+    assert labels == ["Move to another cohort", "Withdraw", "Complete the course"]
     assert action_url(school.enrollment, "approve") not in response.text
 
 

@@ -38,9 +38,11 @@ from enrollment.models import (
     Attendance,
     AttendanceStatus,
     AuditEvent,
+    Certificate,
     Credential,
     Enrollment,
     EnrollmentStatus,
+    ExamAttempt,
     Student,
     with_seat_counts,
 )
@@ -280,6 +282,14 @@ STUDENT_NAMES = [
     ("Elijah", "Young"),
     ("Lucía", "Jiménez"),
     ("Ethan", "Larson"),
+    ("Imani", "Okafor"),
+    ("Tomasz", "Wójcik"),
+    ("Grace", "Lindqvist"),
+    ("Andre", "Baptiste"),
+    ("Noor", "Haddad"),
+    ("Sean", "Gallagher"),
+    ("Paola", "Ruiz"),
+    ("Derrick", "Hines"),
 ]
 AREA_CODES = ["773", "312", "872"]
 
@@ -336,6 +346,7 @@ class CohortPlan:
     approvals: int = 0  # the first n pending reviews are approved by staff
     rejections: int = 0  # the next n are rejected
     running: bool = False
+    finished: bool = False  # ended before today: attendance for every class, then completed through the services
 
 
 PLANS = [
@@ -359,6 +370,10 @@ PLANS = [
                instructors=("instructor1",), signups=3),
     CohortPlan(course="emt", timetable=EVENINGS, starts_in_days=150, capacity=24, location=LINCOLN_SQUARE,
                instructors=("instructor2",), signups=2),
+    # Finished two weeks ago: staff completed the ready students (certificates issued), one with a written override;
+    # the student who fell behind did not complete, and the one who left in week one withdrew.
+    CohortPlan(course="emr", timetable=WEEKENDS, starts_in_days=-45, capacity=12, location=BRONZEVILLE,
+               instructors=("instructor2",), signups=8, withdrawals=1, finished=True),
 ]  # fmt: skip
 
 
@@ -467,6 +482,8 @@ class Command(BaseCommand):
             enrollment__isnull=True, data__credential__in=list(demo_credentials.values_list("pk", flat=True))
         )._raw_delete(AuditEvent.objects.db)
         demo_clinicals.delete(cohorts)
+        ExamAttempt.objects.filter(enrollment__in=enrollments).delete()
+        Certificate.objects.filter(enrollment__in=enrollments).delete()
         demo_payments.delete(enrollments)
         enrollments.delete()  # attendance goes with them
         Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN, enrollments__isnull=True).delete()
@@ -522,11 +539,13 @@ class DemoSchool:
         for plan in PLANS:
             cohort = self.add_cohort(plan)
             enrollments = [self.sign_up(cohort) for _ in range(plan.signups)]
-            if plan.running:
+            if plan.running or plan.finished:
                 self.record_attendance(cohort, enrollments, dropout=enrollments[0])
                 cohort.status = CohortStatus.RUNNING
                 cohort.save(update_fields=["status"])
             self.act_on(plan, enrollments)
+            if plan.finished:
+                self.finish(cohort, enrollments)
             if plan.running:
                 demo_clinicals.build(cohort, staff=self.users["staff"], rng=self.rng, today=self.today)
                 demo_payments.build(cohort, staff=self.users["staff"], rng=self.rng)
@@ -642,6 +661,46 @@ class DemoSchool:
                     "We could not find this EMT license number in the state registry. Please e-mail a copy of "
                     "your license and sign up again."
                 ),
+            )
+
+    def finish(self, cohort: Cohort, enrollments: list[Enrollment]) -> None:
+        """Staff complete the cohort through the services: the ready students get their certificates; a student who
+        is not ready is completed with a written override reason, except the one who fell behind (did not complete).
+        One graduate has already registered for the Registry exam."""
+        staff = self.users["staff"]
+        struggling = enrollments[-1]
+        graduates = []
+        for enrollment in enrollments:
+            enrollment.refresh_from_db(fields=["status"])  # the services worked on their own copies
+            if enrollment.status != EnrollmentStatus.ENROLLED:
+                continue
+            if enrollment is struggling:
+                services.mark_did_not_complete(
+                    enrollment=enrollment,
+                    actor=staff,
+                    reason="Below the attendance threshold; offered a place in the next EMR cohort to make up hours.",
+                )
+                continue
+            try:
+                services.complete(enrollment=enrollment, actor=staff)
+            except services.EnrollmentError as error:
+                if error.code != "not_ready":
+                    raise
+                services.complete(
+                    enrollment=enrollment,
+                    actor=staff,
+                    override=True,
+                    override_reason=(
+                        "Made up the missed hours in the Saturday review sessions; sign-in sheets checked by the "
+                        "program director."
+                    ),
+                )
+            graduates.append(enrollment)
+        cohort.status = CohortStatus.COMPLETED
+        cohort.save(update_fields=["status"])
+        if graduates:
+            services.record_exam_registration(
+                certificate=Certificate.objects.get(enrollment=graduates[0]), registered_on=self.today, actor=staff
             )
 
     def record_attendance(self, cohort: Cohort, enrollments: list[Enrollment], *, dropout: Enrollment) -> None:

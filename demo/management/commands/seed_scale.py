@@ -1,7 +1,7 @@
 """Build a large school for the benchmarks: 100,000 students, 5,000 cohorts over 10 years, 500,000 enrollments in
 every status and 1,000,000 attendance rows; and, for the cohorts of courses with clinical minimums, shifts, bookings
 and patient contacts in the demo school's proportions (about two shifts a student, two contacts a shift, every
-finished shift signed).
+finished shift signed); a certificate for every completed enrollment, and Registry exam attempts for a third.
 
 Bulk inserts only: this is test data for measuring pages, not history made through the services (it has no audit
 trail). Run `seed_demo` first (the courses and users come from it). It is built once; a second run sees the data
@@ -22,7 +22,17 @@ from django.utils import timezone
 
 from clinical.models import AgeGroup, Booking, ClinicalMinimum, Complaint, PatientContact, Shift, Site, SiteKind
 from courses.models import ClassSession, Cohort, CohortStatus, Course, SessionKind
-from enrollment.models import Attendance, AttendanceStatus, Enrollment, EnrollmentStatus, Student
+from enrollment.models import (
+    Attendance,
+    AttendanceStatus,
+    Certificate,
+    Enrollment,
+    EnrollmentStatus,
+    ExamAttempt,
+    ExamResult,
+    Student,
+    new_certificate_code,
+)
 
 S = EnrollmentStatus
 EMAIL_DOMAIN = "@scale.example.org"
@@ -75,6 +85,7 @@ class Command(BaseCommand):
             seated = self.make_enrollments(cohorts, students)
             self.make_attendance(seated, sessions, options["attendance"], rng)
             self.make_clinicals(cohorts, seated, rng)
+            self.make_certificates(seated)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -194,6 +205,34 @@ class Command(BaseCommand):
                 )
         made = self.insert(Enrollment, rows, "enrollments")
         return [e for e in made if e.status in {S.COMPLETED, S.DID_NOT_COMPLETE, S.ENROLLED}]
+
+    def make_certificates(self, seated: list[Enrollment]) -> None:
+        """A certificate for every completed enrollment, issued on its cohort's last day; a third of the graduates
+        with a Registry exam attempt a month later (a pass, or a fail then a pass), a fifth with only a registration."""
+        certificates, attempts = [], []
+        completed = [e for e in seated if e.status == S.COMPLETED]
+        for k, enrollment in enumerate(completed):
+            ends_on = enrollment.cohort.ends_on
+            issued = timezone.make_aware(datetime.datetime.combine(ends_on, datetime.time(18)))
+            registered = ends_on + datetime.timedelta(days=10) if k % 5 == 0 else None
+            certificates.append(
+                Certificate(
+                    enrollment=enrollment, code=new_certificate_code(), issued_at=issued, exam_registered_on=registered
+                )
+            )
+            if k % 3 == 0:
+                taken = ends_on + datetime.timedelta(days=30)
+                if k % 6 == 0:
+                    attempts.append(
+                        ExamAttempt(enrollment=enrollment, taken_on=taken, number=1, result=ExamResult.FAIL)
+                    )
+                    taken += datetime.timedelta(days=20)
+                number = 2 if k % 6 == 0 else 1
+                attempts.append(
+                    ExamAttempt(enrollment=enrollment, taken_on=taken, number=number, result=ExamResult.PASS)
+                )
+        self.insert(Certificate, certificates, "certificates")
+        self.insert(ExamAttempt, attempts, "Registry exam attempts")
 
     def make_attendance(
         self, seated: list[Enrollment], sessions: dict[int, list[ClassSession]], n: int, rng: random.Random
