@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "courses",
     "enrollment",
     "clinical",
+    "skills",
     "backups",
     "demo",
     "axes",

@@ -682,6 +682,8 @@ ACTION_WORDS = {
     "clinical.contact_logged": _("Logged a patient contact"),
     "clinical.signed": _("Clinical shift signed off by the preceptor"),
     "clinical.shifts_published": _("Clinical shifts published"),
+    "skills.attempt_recorded": _("Skill attempt recorded"),
+    "skills.affective_recorded": _("Affective evaluation recorded"),
 }
 
 

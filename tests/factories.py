@@ -145,6 +145,7 @@ GROUP_MIGRATIONS = (
     ("enrollment", "0012_staff_make_instructors_and_unlock_logins", "staff_make_instructors_and_unlock_logins"),
     ("courses", "0005_school_profile_row", "staff_edit_the_profile"),
     ("clinical", "0002_staff_permissions", "staff_run_clinicals"),
+    ("skills", "0002_staff_permissions", "staff_keep_skills"),
 )
 
 
