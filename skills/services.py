@@ -260,9 +260,8 @@ def progress_of(enrollments: list[Enrollment], skills: list[Skill]) -> dict[int,
 def latest_evaluations(enrollments: list[Enrollment]) -> dict[int, AffectiveEvaluation]:
     """Each enrollment's latest affective evaluation (the one that counts), in one query."""
     latest = {}
-    for evaluation in AffectiveEvaluation.objects.filter(enrollment__in=[e.pk for e in enrollments]).order_by(
-        "at", "pk"
-    ):
+    evaluations = AffectiveEvaluation.objects.filter(enrollment__in=[e.pk for e in enrollments])
+    for evaluation in evaluations.select_related("evaluator").order_by("at", "pk"):
         latest[evaluation.enrollment_id] = evaluation
     return latest
 
