@@ -61,7 +61,9 @@ class LabDayForm(forms.Form):
 
 class AffectiveForm(forms.Form):
     enrollment = forms.IntegerField(widget=forms.HiddenInput)
-    rating = forms.ChoiceField(label=gettext_lazy("Professional behaviour"), choices=AffectiveRating.choices)
+    rating = forms.ChoiceField(
+        label=gettext_lazy("Professional behaviour"), choices=AffectiveRating.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label=gettext_lazy("Note"),
         max_length=1000,
