@@ -32,6 +32,7 @@ from django.utils import timezone
 from courses.models import ClassSession, Cohort, CohortStatus, Course, SchoolProfile, SessionKind
 from courses.schedule import federal_holidays
 from demo import clinical as demo_clinicals
+from demo import skills as demo_skills
 from enrollment import services
 from enrollment.models import (
     Attendance,
@@ -466,6 +467,7 @@ class Command(BaseCommand):
             enrollment__isnull=True, data__credential__in=list(demo_credentials.values_list("pk", flat=True))
         )._raw_delete(AuditEvent.objects.db)
         demo_clinicals.delete(cohorts)
+        demo_skills.delete(enrollments)
         enrollments.delete()  # attendance goes with them
         Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN, enrollments__isnull=True).delete()
         cohorts.delete()  # class sessions go with them
@@ -527,6 +529,8 @@ class DemoSchool:
             self.act_on(plan, enrollments)
             if plan.running:
                 demo_clinicals.build(cohort, staff=self.users["staff"], rng=self.rng, today=self.today)
+                instructor = self.users[plan.instructors[0]]
+                demo_skills.build(cohort, instructor=instructor, rng=self.rng, today=self.today)
 
     def add_cohort(self, plan: CohortPlan) -> Cohort:
         course = self.courses[plan.course]
