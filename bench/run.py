@@ -158,6 +158,12 @@ def prepare_fixtures() -> dict:
     if link is None:
         ended = Shift.objects.filter(ends_at__lte=timezone.now(), bookings__isnull=False).order_by("-ends_at").first()
         link = clinical.issue_preceptor_link(shift=ended)
+    # Skills: the 40-student roster's lab day with four sheets of the day, and its affective evaluation.
+    from skills.models import Skill
+
+    sheets = "&".join(
+        f"skill={pk}" for pk in Skill.objects.active().of_level(emt.level).values_list("pk", flat=True)[:4]
+    )
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -180,6 +186,9 @@ def prepare_fixtures() -> dict:
             ("preceptor sign-off", f"/preceptor/{link.token}/", None),
             ("admin: clinical shifts", "/admin/clinical/shift/", admin_cookie),
             ("admin: clearance board", f"/admin/clinical/shift/clearance/{running_cohort}/", admin_cookie),
+            ("lab day (40 students, 4 skills)", f"/instructor/cohorts/{roster.pk}/lab/?{sheets}", instructor_cookie),
+            ("affective (40 students)", f"/instructor/cohorts/{roster.pk}/affective/", instructor_cookie),
+            ("admin: skills attempts", "/admin/skills/attempt/", admin_cookie),
         ],
         "course": emt,
     }
