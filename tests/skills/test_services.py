@@ -363,3 +363,13 @@ def test_teaches(lab):
     assert services.teaches(lab.staff, lab.cohort)
     assert not services.teaches(lab.other_instructor, lab.cohort)
     assert not services.teaches(AnonymousUser(), lab.cohort)
+
+
+def test_make_skills_ready_meets_every_skills_item(lab):
+    from tests.factories import make_skills_ready
+
+    student = lab.students[0]
+    make_skills_ready(student)
+    items = [i for i in readiness(student).items if i.key.startswith("skill:") or i.key == "affective"]
+    assert items
+    assert all(item.met for item in items)
