@@ -5,7 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from skills.models import AffectiveEvaluation, Attempt, Skill
-from tests.skills.test_services import FAIL_BVM
+
+FAIL_BVM = "Failure to ventilate the patient at a rate of 10-12 per minute (1 ventilation every 5-6 seconds)"
 
 
 def lab_url(lab, *skills) -> str:
