@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrollment.models import Enrollment
-from skills.models import AffectiveRating, AttemptResult, Skill
+from skills.models import AffectiveRating, Attempt, AttemptResult, Skill
 from skills.services import AttemptEntry
 
 
@@ -71,3 +71,30 @@ class AffectiveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Required for needs remediation: what the student is to work on."),
     )
+
+
+class CorrectionForm(forms.Form):
+    """A new attempt replacing a recorded one: its result, the criterion failed for a fail, and why."""
+
+    result = forms.ChoiceField(
+        label=gettext_lazy("Correct result"), choices=AttemptResult.choices, widget=forms.RadioSelect
+    )
+    criterion = forms.TypedChoiceField(
+        label=gettext_lazy("Critical criterion failed"), coerce=int, empty_value=None, required=False
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Why the correction"),
+        max_length=500,
+        help_text=gettext_lazy("For example: “entered on the wrong student”."),
+    )
+
+    def __init__(self, *args, attempt: Attempt, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.attempt = attempt
+        self.fields["criterion"].choices = [("", _("None")), *enumerate(attempt.skill.criteria)]
+
+    def failed_criteria(self) -> tuple[str, ...]:
+        criterion = self.cleaned_data["criterion"]
+        if self.cleaned_data["result"] != AttemptResult.FAIL or criterion is None:
+            return ()
+        return (self.attempt.skill.criteria[criterion],)

@@ -8,4 +8,5 @@ app_name = "skills"
 urlpatterns = [
     path("cohorts/<int:pk>/lab/", views.lab_day, name="lab_day"),
     path("cohorts/<int:pk>/affective/", views.affective, name="affective"),
+    path("skill-attempts/<int:pk>/correct/", views.correct_attempt, name="correct"),
 ]

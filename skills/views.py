@@ -22,11 +22,13 @@ from courses.models import Cohort
 from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError
 from skills import services
-from skills.forms import AffectiveForm, LabDayForm
-from skills.models import Skill
+from skills.forms import AffectiveForm, CorrectionForm, LabDayForm
+from skills.models import Attempt, Skill
 
 # At most this many skills on one lab day: columns beyond it do not fit a tablet.
 MAX_SKILLS = 6
+# The lab day lists this many of the latest results of the skills shown, each with its way to a correction.
+RECENT_RESULTS = 20
 
 
 def _cohort_or_404(request: HttpRequest, pk: int) -> Cohort:
@@ -76,8 +78,16 @@ def lab_day(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         complete = sum(1 for item in by_skill.values() if item.met)
         rows.append((enrollment, cells, complete))
+    recent = (
+        Attempt.objects.filter(enrollment__cohort=cohort, skill__in=chosen)
+        .select_related("enrollment__student", "skill", "evaluator", "correction")
+        .order_by("-at", "-pk")[:RECENT_RESULTS]
+        if chosen
+        else []
+    )
     context = {
         "cohort": cohort,
+        "recent": recent,
         "skills": skills,
         "chosen": chosen,
         "chosen_ids": {skill.pk for skill in chosen},
@@ -131,3 +141,41 @@ def affective(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append((enrollment, latest.get(enrollment.pk), form))
     context = {"cohort": cohort, "rows": rows, "posted": posted}
     return render(request, "skills/affective.html", context, status=400 if posted is not None else 200)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a recorded attempt with a new one (the recorded one is never changed, and no longer counts)."""
+    visible = Cohort.objects.visible_to(request.user).values("pk")
+    attempt = get_object_or_404(
+        Attempt.objects.filter(enrollment__cohort__in=visible).select_related(
+            "enrollment__student", "enrollment__cohort__course", "skill", "evaluator"
+        ),
+        pk=pk,
+    )
+    cohort = attempt.enrollment.cohort
+    form = CorrectionForm(request.POST or None, attempt=attempt)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_attempt(
+                enrollment=attempt.enrollment,
+                skill=attempt.skill,
+                result=form.cleaned_data["result"],
+                failed_criteria=form.failed_criteria(),
+                note=form.cleaned_data["note"],
+                corrects=attempt,
+                evaluator=request.user,
+            )
+        except EnrollmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Correction saved for %(name)s, %(skill)s.")
+                % {"name": attempt.enrollment.student.full_name, "skill": attempt.skill.short_name},
+            )
+            return redirect(_lab_day_url(cohort, [attempt.skill]))
+    context = {"attempt": attempt, "cohort": cohort, "form": form, "back": _lab_day_url(cohort, [attempt.skill])}
+    return render(request, "skills/correct.html", context, status=400 if form.errors else 200)

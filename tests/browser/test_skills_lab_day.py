@@ -115,6 +115,20 @@ def test_an_instructor_records_a_lab_day_on_a_tablet(live_server, page: Page, la
     screenshot("skills-lab-day-refused-tablet")
     assert Attempt.objects.count() == 3
 
+    # Ana's BVM pass was meant for someone else: a correction replaces it (the recorded one stays in the history).
+    page.get_by_role("link", name="Correct the result of Ana Avila, BVM ventilation").click()
+    expect(page.get_by_role("heading", name="Correct a skill result")).to_be_visible()
+    page.get_by_role("radio", name="Fail", exact=True).check()
+    page.get_by_label("Critical criterion failed").select_option(label=RATE)
+    page.get_by_label("Why the correction").fill("Entered on the wrong student.")
+    screenshot("skills-correct-tablet")
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.get_by_text("Correction saved for Ana Avila, BVM ventilation.")).to_be_visible()
+    avila = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Avila, Ana"))
+    expect(avila.get_by_text("0 of 2 passed")).to_be_visible()
+    screenshot("skills-lab-day-corrected-tablet")
+    assert Attempt.objects.count() == 4
+
     # The affective evaluation: Ben needs remediation, and the roster flags him.
     page.get_by_role("link", name=f"Roster of {lab.code}").click()
     page.get_by_role("link", name="Affective evaluation").click()

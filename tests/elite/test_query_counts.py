@@ -259,6 +259,7 @@ class School:
             f"/instructor/cohorts/{self.running.pk}/lab/",
             f"/instructor/cohorts/{self.running.pk}/lab/?{self.skills_chosen}",
             f"/instructor/cohorts/{self.running.pk}/affective/",
+            f"/instructor/skill-attempts/{self.first_attempt.pk}/correct/",
         ]
         admin = [
             "/admin/",

@@ -176,3 +176,37 @@ def test_staff_group_keeps_the_sheets_and_sees_the_history(client, lab):
     codes = set(staff.permissions.filter(content_type__app_label="skills").values_list("codename", flat=True))
     assert {"add_skill", "change_skill", "view_attempt", "view_affectiveevaluation"} <= codes
     assert not codes & {"change_attempt", "delete_attempt", "add_attempt", "change_affectiveevaluation"}
+
+
+def test_a_correction_replaces_a_result_from_the_lab_day(client, lab):
+    from skills import services
+
+    a = lab.students[0]
+    wrong = services.record_attempt(enrollment=a, skill=lab.bvm, result="pass", evaluator=lab.instructor)
+    url = f"/instructor/skill-attempts/{wrong.pk}/correct/"
+    assert client.get(url).status_code == 302  # anonymous: the login page
+    client.force_login(lab.other_instructor)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"result": "fail", "note": "x"}).status_code == 404
+    client.force_login(lab.staff)
+    assert client.get(url).status_code == 200
+    client.force_login(lab.instructor)
+    page = client.get(lab_url(lab, lab.bvm)).content.decode()
+    assert url in page
+    assert client.post(url, {"result": "fail", "note": ""}).status_code == 400  # why the correction
+    assert client.post(url, {"result": "fail", "criterion": "999", "note": "x"}).status_code == 400
+    criterion = lab.bvm.criteria.index(FAIL_BVM)
+    response = client.post(
+        url, {"result": "fail", "criterion": str(criterion), "note": "Entered on the wrong student."}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lab_url(lab, lab.bvm)
+    correction = Attempt.objects.get(corrects=wrong)
+    assert (correction.result, correction.failed_criteria, correction.evaluator) == ("fail", [FAIL_BVM], lab.instructor)
+    page = client.get(lab_url(lab, lab.bvm)).content.decode()
+    assert "0 of 2 passed" in page
+    assert "corrected" in page
+    again = client.post(url, {"result": "pass", "note": "Once more."})
+    assert again.status_code == 400
+    assert "corrected once" in again.content.decode()
+    assert Attempt.objects.count() == 2
