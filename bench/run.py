@@ -181,6 +181,12 @@ def prepare_fixtures() -> dict:
         if certificate
         else []
     )
+    # Skills: the 40-student roster's lab day with four sheets of the day, and its affective evaluation.
+    from skills.models import Skill
+
+    sheets = "&".join(
+        f"skill={pk}" for pk in Skill.objects.active().of_level(emt.level).values_list("pk", flat=True)[:4]
+    )
     return {
         "pages": [
             ("hello-world", "/bench/hello", None),
@@ -204,6 +210,9 @@ def prepare_fixtures() -> dict:
             ("admin: clinical shifts", "/admin/clinical/shift/", admin_cookie),
             ("admin: clearance board", f"/admin/clinical/shift/clearance/{running_cohort}/", admin_cookie),
             *completion,
+            ("lab day (40 students, 4 skills)", f"/instructor/cohorts/{roster.pk}/lab/?{sheets}", instructor_cookie),
+            ("affective (40 students)", f"/instructor/cohorts/{roster.pk}/affective/", instructor_cookie),
+            ("admin: skills attempts", "/admin/skills/attempt/", admin_cookie),
         ],
         "course": emt,
     }

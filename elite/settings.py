@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "enrollment",
     "clinical",
     "payments",
+    "skills",
     "backups",
     "demo",
     "axes",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("instructor/", include("enrollment.portal_urls")),
+    path("instructor/", include("skills.urls")),
     path("", include("courses.urls")),
     path("", include("enrollment.urls")),
     path("", include("clinical.urls")),

@@ -693,6 +693,8 @@ ACTION_WORDS = {
     "exam.attempt_recorded": _("Registry exam attempt recorded"),
     "exam.registered": _("Registered for the Registry exam"),
     "exam.reminder_queued": _("Reminded to register for the Registry exam"),
+    "skills.attempt_recorded": _("Skill attempt recorded"),
+    "skills.affective_recorded": _("Affective evaluation recorded"),
 }
 
 

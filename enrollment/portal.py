@@ -181,6 +181,25 @@ def register_roster_notes(provider: RosterNotes) -> None:
         ROSTER_NOTES.append(provider)
 
 
+@dataclass(frozen=True)
+class RosterLink:
+    """A page another app offers from the roster (the skills lab day): its text and its address."""
+
+    text: str
+    url: str
+
+
+# Apps add links to the roster's buttons through these, registered in their AppConfig.ready(): each takes the cohort
+# and returns its links (no query).
+RosterLinks = Callable[[Cohort], list[RosterLink]]
+ROSTER_LINKS: list[RosterLinks] = []
+
+
+def register_roster_links(provider: RosterLinks) -> None:
+    if provider not in ROSTER_LINKS:
+        ROSTER_LINKS.append(provider)
+
+
 @dataclass
 class RosterRow:
     enrollment: Enrollment
@@ -325,6 +344,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "future_sessions": [s for s in sessions if s.starts_at > now],
         # The calendar feed is public, so it exists only for the cohorts the public pages show.
         "has_calendar": Cohort.objects.public().filter(pk=cohort.pk).exists(),
+        "links": [link for provider in ROSTER_LINKS for link in provider(cohort)],
     }
     return render(request, "enrollment/portal/roster.html", context)
 

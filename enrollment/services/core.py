@@ -76,6 +76,18 @@ ERROR_CODES: dict[str, str] = {
     "attempt_number": "An exam attempt number that is not the next one on record.",
     "exam_date": "An exam or registration date before completion, out of order or in the future.",
     "already_passed": "An exam attempt after the graduate passed.",
+    # skills and the affective evaluation (the skills app's services)
+    "not_your_cohort": "The evaluator does not teach the student's cohort (and is not staff).",
+    "not_seated_for_skills": "A skills attempt or evaluation for someone not seated in the cohort.",
+    "wrong_level": "The skill is not one of the course's level.",
+    "skill_inactive": "The skill is no longer required and takes no new attempts.",
+    "invalid_result": "A skills result or an affective rating that does not exist.",
+    "fail_needs_reason": "A failed attempt without a failed critical criterion or a note saying why.",
+    "unknown_criterion": "A failed criterion that is not on the skill's sheet.",
+    "criteria_on_pass": "A passed attempt that names failed critical criteria.",
+    "bad_correction": "A correction of an attempt of another student or skill, or of one already corrected.",
+    "note_required": "Needs remediation without a note saying what to work on.",
+    "nothing_to_record": "A lab day with no result entered.",
 }
 
 

@@ -169,7 +169,7 @@ def catalogue_imports_of_enrollment(graph: Graph) -> list[Import]:
 
 # The capabilities built on the enrollment app (clinical experience, and later skills and payments): the core they
 # build on never imports them; they reach it through registration hooks (the roster's notes, the outbox's senders).
-CAPABILITIES = ("clinical", "payments")
+CAPABILITIES = ("clinical", "payments", "skills")
 
 
 def core_imports_of_capabilities(graph: Graph) -> list[Import]:

@@ -20,6 +20,8 @@ from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, Requirem
 from enrollment import services
 from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
+from skills import services as skills
+from skills.models import Attempt, Skill
 from tests.factories import (
     credential_details,
     make_cohort,
@@ -171,6 +173,7 @@ class School:
                 actor=self.instructor,
             )
         self.grow_clinicals(seated, shifts=sessions)
+        self.grow_skills(seated)
 
     def shift(self, *, days: int, places: int) -> Shift:
         """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
@@ -214,6 +217,20 @@ class School:
             for enrollment in seated[:2]:
                 clinical.book_shift(shift=future, enrollment=enrollment)
 
+    def grow_skills(self, seated: list[Enrollment]) -> None:
+        """Per round, every seated student passes BVM and fails oxygen once, and is evaluated (every other one needs
+        remediation)."""
+        bvm, oxygen = Skill.objects.get(code="EMT-BVM"), Skill.objects.get(code="EMT-O2-NRB")
+        entries = []
+        for n, enrollment in enumerate(seated):
+            entries.append(skills.AttemptEntry(enrollment, bvm, "pass"))
+            entries.append(skills.AttemptEntry(enrollment, oxygen, "fail", (oxygen.criteria[0],)))
+            rating = "remediation" if n % 2 else "meets"
+            skills.record_affective(enrollment=enrollment, rating=rating, note="Late.", evaluator=self.instructor)
+        skills.record_lab_day(cohort=self.running, entries=entries, evaluator=self.instructor)
+        self.skills_chosen = f"skill={bvm.pk}&skill={oxygen.pk}"
+        self.first_attempt = Attempt.objects.order_by("pk").first()
+
     def pages(self) -> list[tuple[str, str]]:
         """(who, url) for every page; who is "anonymous", "instructor" or "admin"."""
         token = self.status_enrollment.token
@@ -256,6 +273,10 @@ class School:
             f"/instructor/cohorts/{self.running.pk}/roster.csv",
             f"/instructor/sessions/{session.pk}/attendance/",
             f"/instructor/sessions/{session.pk}/sign-in/",
+            f"/instructor/cohorts/{self.running.pk}/lab/",
+            f"/instructor/cohorts/{self.running.pk}/lab/?{self.skills_chosen}",
+            f"/instructor/cohorts/{self.running.pk}/affective/",
+            f"/instructor/skill-attempts/{self.first_attempt.pk}/correct/",
         ]
         admin = [
             "/admin/",
@@ -304,6 +325,10 @@ class School:
             "/admin/clinical/shift/clearance/",
             f"/admin/clinical/shift/clearance/{self.running.pk}/",
             f"/admin/clinical/shift/clearance/{self.running.pk}.csv",
+            "/admin/skills/skill/",
+            "/admin/skills/attempt/",
+            f"/admin/skills/attempt/{self.first_attempt.pk}/change/",
+            "/admin/skills/affectiveevaluation/",
             "/admin/autocomplete/?app_label=courses&model_name=cohort&field_name=instructors&term=t",
             f"/admin/courses/cohort/{self.done.pk}/change/",
             f"/admin/enrollment/enrollment/{self.completed.pk}/change/",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
-APP_FOLDERS = {"courses", "enrollment", "clinical", "payments", "backups", "elite", "browser"}
+APP_FOLDERS = {"courses", "enrollment", "clinical", "payments", "skills", "backups", "elite", "browser"}
 
 
 def _is_test_module(dotted: str) -> bool:

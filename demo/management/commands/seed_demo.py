@@ -33,6 +33,7 @@ from courses.models import ClassSession, Cohort, CohortStatus, Course, SchoolPro
 from courses.schedule import federal_holidays
 from demo import clinical as demo_clinicals
 from demo import payments as demo_payments
+from demo import skills as demo_skills
 from enrollment import services
 from enrollment.models import (
     Attendance,
@@ -485,6 +486,7 @@ class Command(BaseCommand):
         ExamAttempt.objects.filter(enrollment__in=enrollments).delete()
         Certificate.objects.filter(enrollment__in=enrollments).delete()
         demo_payments.delete(enrollments)
+        demo_skills.delete(enrollments)
         enrollments.delete()  # attendance goes with them
         Student.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN, enrollments__isnull=True).delete()
         cohorts.delete()  # class sessions go with them
@@ -549,6 +551,8 @@ class DemoSchool:
             if plan.running:
                 demo_clinicals.build(cohort, staff=self.users["staff"], rng=self.rng, today=self.today)
                 demo_payments.build(cohort, staff=self.users["staff"], rng=self.rng)
+                instructor = self.users[plan.instructors[0]]
+                demo_skills.build(cohort, instructor=instructor, rng=self.rng, today=self.today)
 
     def add_cohort(self, plan: CohortPlan) -> Cohort:
         course = self.courses[plan.course]

@@ -1,7 +1,9 @@
 """Build a large school for the benchmarks: 100,000 students, 5,000 cohorts over 10 years, 500,000 enrollments in
 every status and 1,000,000 attendance rows; and, for the cohorts of courses with clinical minimums, shifts, bookings
 and patient contacts in the demo school's proportions (about two shifts a student, two contacts a shift, every
-finished shift signed); a certificate for every completed enrollment, and Registry exam attempts for a third.
+finished shift signed); a certificate for every completed enrollment, and Registry exam attempts for a third; and
+skills attempts (every sheet of the level passed as often as it asks, one attempt in five a fail before it) and an
+affective evaluation for the seated students of cohorts that have begun, up to `--attempts`.
 
 Bulk inserts only: this is test data for measuring pages, not history made through the services (it has no audit
 trail). Run `seed_demo` first (the courses and users come from it). It is built once; a second run sees the data
@@ -16,6 +18,7 @@ import random
 import secrets
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
@@ -33,6 +36,7 @@ from enrollment.models import (
     Student,
     new_certificate_code,
 )
+from skills.models import AffectiveEvaluation, AffectiveRating, Attempt, AttemptResult, Skill
 
 S = EnrollmentStatus
 EMAIL_DOMAIN = "@scale.example.org"
@@ -68,6 +72,7 @@ class Command(BaseCommand):
         parser.add_argument("--students", type=int, default=100_000)
         parser.add_argument("--cohorts", type=int, default=5_000)
         parser.add_argument("--attendance", type=int, default=1_000_000)
+        parser.add_argument("--attempts", type=int, default=1_000_000)
 
     def handle(self, *args, **options) -> None:
         if Student.objects.filter(email__endswith=EMAIL_DOMAIN).exists():
@@ -86,6 +91,7 @@ class Command(BaseCommand):
             self.make_attendance(seated, sessions, options["attendance"], rng)
             self.make_clinicals(cohorts, seated, rng)
             self.make_certificates(seated)
+            self.make_skills(cohorts, seated, options["attempts"], rng)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -332,3 +338,54 @@ class Command(BaseCommand):
             for _ in range(2)
         ]
         self.insert(PatientContact, contacts, "patient contacts")
+
+    def make_skills(self, cohorts: list[Cohort], seated: list[Enrollment], n: int, rng: random.Random) -> None:
+        evaluator = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+        sheets: dict[str, list[Skill]] = {}
+        for skill in Skill.objects.active():
+            sheets.setdefault(skill.level, []).append(skill)
+        if evaluator is None or not sheets:
+            return
+        zone = timezone.get_default_timezone()
+        today = timezone.localdate()
+        by_pk = {cohort.pk: cohort for cohort in cohorts}
+        attempts: list[Attempt] = []
+        evaluations: list[AffectiveEvaluation] = []
+        for enrollment in seated:
+            cohort = by_pk[enrollment.cohort_id]
+            level_sheets = sheets.get(cohort.course.level, [])
+            if cohort.starts_on > today or not level_sheets or len(attempts) >= n:
+                continue
+            at = datetime.datetime.combine(min(cohort.ends_on, today), datetime.time(19), tzinfo=zone)
+            for skill in level_sheets:
+                if rng.random() < 0.2:
+                    failed = [rng.choice(skill.criteria)] if skill.criteria else []
+                    attempts.append(
+                        Attempt(
+                            enrollment=enrollment,
+                            skill=skill,
+                            result=AttemptResult.FAIL,
+                            failed_criteria=failed,
+                            note="" if failed else "Scale fail",
+                            evaluator=evaluator,
+                            at=at,
+                        )
+                    )
+                for _ in range(skill.attempts_required):
+                    attempts.append(
+                        Attempt(
+                            enrollment=enrollment, skill=skill, result=AttemptResult.PASS, evaluator=evaluator, at=at
+                        )
+                    )
+            remediation = rng.random() < 0.05
+            evaluations.append(
+                AffectiveEvaluation(
+                    enrollment=enrollment,
+                    rating=AffectiveRating.NEEDS_REMEDIATION if remediation else AffectiveRating.MEETS,
+                    note="Scale remediation" if remediation else "",
+                    evaluator=evaluator,
+                    at=at,
+                )
+            )
+        self.insert(Attempt, attempts[:n], "skills attempts")
+        self.insert(AffectiveEvaluation, evaluations, "affective evaluations")
