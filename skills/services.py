@@ -285,7 +285,7 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         items = []
         for skill in skills[levels[enrollment.cohort_id]]:
             done = SkillProgress(skill, passes.get((enrollment.pk, skill.pk), 0))
-            items.append(ReadinessItem(f"skill:{skill.code}", skill.short_name, done.met, done.sentence))
+            items.append(ReadinessItem(f"skill:{skill.code}", skill.short_name, done.met, f"{done.sentence}."))
         evaluation = latest.get(enrollment.pk)
         if evaluation is None:
             sentence, met = _("Affective evaluation: not yet evaluated."), False

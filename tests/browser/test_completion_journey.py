@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from courses.models import CohortStatus
 from enrollment import services
 from enrollment.models import Certificate
-from tests.factories import attend_in_full, make_cohort, make_course, make_groups, student_details
+from tests.factories import attend_in_full, make_cohort, make_course, make_groups, make_skills_ready, student_details
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,6 +82,7 @@ def test_checklist_roster_complete_and_verify(
     log_in(tablet, f"{live_server.url}/instructor/cohorts/{cohort.pk}/", "teacher")
     expect(tablet.get_by_role("row", name=re.compile("Zapata, Ana")).get_by_text("1 missing")).to_be_visible()
     attend_in_full(ana)
+    make_skills_ready(ana)
     tablet.reload()
     expect(tablet.get_by_role("row", name=re.compile("Zapata, Ana")).get_by_text("Ready")).to_be_visible()
     expect(tablet.get_by_role("row", name=re.compile("Abbas, Omar")).get_by_text("1 missing")).to_be_visible()

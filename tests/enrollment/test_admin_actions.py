@@ -21,6 +21,7 @@ from tests.factories import (
     make_course,
     make_credential_type,
     make_requirement,
+    make_skills_ready,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("groups_from_migration")]
@@ -151,6 +152,7 @@ def test_complete_action_grants_a_verified_credential_that_opens_the_next_course
     enrollment = sign_up(make_cohort(emt), email="grad@example.com")
     assert enrollment.status == S.ENROLLED
     attend_in_full(enrollment)
+    make_skills_ready(enrollment)
 
     response = run_action(back_office, "complete_selected", [enrollment])
 

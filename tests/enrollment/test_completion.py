@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import CohortStatus, SchoolProfile
+from courses.models import CohortStatus, Level, SchoolProfile
 from courses.spreadsheet import BYTE_ORDER_MARK
 from enrollment import readiness as readiness_module
 from enrollment import services
@@ -45,7 +45,11 @@ def seat(cohort, **student) -> Enrollment:
 def cohort():
     today = timezone.localdate()
     return make_cohort(
-        course=make_course(title="Emergency Medical Technician", nominal_hours=120, attendance_threshold=90),
+        # AEMT has no skill sheets yet, so the skills app adds no items here: these tests are about the gate and its
+        # hours item (plus a provider registered below); the skills' own items are tested in tests/skills.
+        course=make_course(
+            title="Emergency Medical Technician", level=Level.AEMT, nominal_hours=120, attendance_threshold=90
+        ),
         code="EMT-2026-FALL-EVE",
         starts_on=today - datetime.timedelta(days=80),
         ends_on=today,

@@ -288,14 +288,14 @@ def test_readiness_has_an_item_per_skill_and_the_affective_evaluation(lab):
     assert {f"skill:{s.code}" for s in emt_skills} <= set(items)
     bvm = items["skill:EMT-BVM"]
     assert not bvm.met
-    assert bvm.sentence == "BVM ventilation: 1 of 2 passed"
+    assert bvm.sentence == "BVM ventilation: 1 of 2 passed."
     assert not items["affective"].met
     assert items["affective"].sentence == "Affective evaluation: not yet evaluated."
     services.record_attempt(enrollment=student, skill=lab.bvm, result="pass", evaluator=lab.instructor)
     services.record_affective(enrollment=student, rating="meets", note="", evaluator=lab.instructor)
     items = {item.key: item for item in readiness(student).items}
     assert items["skill:EMT-BVM"].met
-    assert items["skill:EMT-BVM"].sentence == "BVM ventilation: 2 of 2 passed"
+    assert items["skill:EMT-BVM"].sentence == "BVM ventilation: 2 of 2 passed."
     assert items["affective"].met
 
 
