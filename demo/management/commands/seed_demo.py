@@ -547,7 +547,7 @@ class DemoSchool:
                 cohort.save(update_fields=["status"])
             self.act_on(plan, enrollments)
             if plan.finished:
-                self.finish(cohort, enrollments)
+                self.finish(cohort, enrollments, instructor=self.users[plan.instructors[0]])
             if plan.running:
                 demo_clinicals.build(cohort, staff=self.users["staff"], rng=self.rng, today=self.today)
                 demo_payments.build(cohort, staff=self.users["staff"], rng=self.rng)
@@ -667,7 +667,7 @@ class DemoSchool:
                 ),
             )
 
-    def finish(self, cohort: Cohort, enrollments: list[Enrollment]) -> None:
+    def finish(self, cohort: Cohort, enrollments: list[Enrollment], *, instructor: AbstractUser) -> None:
         """Staff complete the cohort through the services: the ready students get their certificates; a student who
         is not ready is completed with a written override reason, except the one who fell behind (did not complete).
         One graduate has already registered for the Registry exam."""
@@ -676,6 +676,14 @@ class DemoSchool:
         graduates = []
         for enrollment in enrollments:
             enrollment.refresh_from_db(fields=["status"])  # the services worked on their own copies
+        # Everyone still seated but the student who fell behind passed every skill sheet by the last day.
+        demo_skills.pass_every_sheet(
+            cohort,
+            [e for e in enrollments if e.status == EnrollmentStatus.ENROLLED and e is not struggling],
+            instructor=instructor,
+            on=cohort.ends_on,
+        )
+        for enrollment in enrollments:
             if enrollment.status != EnrollmentStatus.ENROLLED:
                 continue
             if enrollment is struggling:
