@@ -65,18 +65,26 @@ LIST_PER_COURSE = 6
 DETAIL_PER_COURSE = 30
 
 
-class CourseListView(ListView):
-    queryset = Course.objects.published().prefetch_related(
-        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts()[: LIST_PER_COURSE + 1], to_attr="upcoming")
+def courses_with_upcoming(per_course: int):
+    """Published courses with their next `per_course` + 1 cohorts. Built per request: "upcoming" is today's date, and
+    a queryset made once at import would keep the day the process started."""
+    return Course.objects.published().prefetch_related(
+        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts()[: per_course + 1], to_attr="upcoming")
     )
+
+
+class CourseListView(ListView):
     extra_context = {"shown": LIST_PER_COURSE}
+
+    def get_queryset(self):
+        return courses_with_upcoming(LIST_PER_COURSE)
 
 
 class CourseDetailView(DetailView):
-    queryset = Course.objects.published().prefetch_related(
-        REQUIREMENTS, Prefetch("cohorts", queryset=upcoming_cohorts()[: DETAIL_PER_COURSE + 1], to_attr="upcoming")
-    )
     extra_context = {"shown": DETAIL_PER_COURSE}
+
+    def get_queryset(self):
+        return courses_with_upcoming(DETAIL_PER_COURSE)
 
 
 class CohortDetailView(DetailView):

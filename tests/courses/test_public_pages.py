@@ -73,3 +73,20 @@ def test_courses_page_lists_the_next_six_cohorts_of_each_course_and_links_to_the
     assert "All upcoming Emergency Medical Technician (EMT) cohorts" in html  # the level's name, never its code
     detail = client.get("/courses/emt/").content.decode()
     assert all(cohort.code in detail for cohort in cohorts)
+
+
+def test_the_course_pages_know_what_day_it_is_in_a_long_running_process(client):
+    """A cohort that starts tomorrow is upcoming today and gone from the listings once it has started, without a
+    restart (the listings' querysets are built per request, not when the module is imported)."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from tests.factories import make_cohort
+
+    cohort = make_cohort(code="EMT-TOMORROW", starts_on=timezone.localdate() + datetime.timedelta(days=1))
+    assert "EMT-TOMORROW" in client.get("/courses/").content.decode()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        assert "EMT-TOMORROW" not in client.get("/courses/").content.decode()
+        assert "EMT-TOMORROW" not in client.get(cohort.course.get_absolute_url()).content.decode()
