@@ -170,6 +170,21 @@ def make_groups() -> None:
         getattr(module, function)(state_apps, SimpleNamespace(connection=connection))
 
 
+def make_skill_sheets() -> None:
+    """The skill sheets the skills app's data migration loads (EMR, EMT, Paramedic), loaded again: a transactional
+    test flushes them, and a later test in the same run would otherwise find none. Idempotent."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    name = "0003_load_skill_sheets"
+    module = importlib.import_module(f"skills.migrations.{name}")
+    state_apps = MigrationExecutor(connection).loader.project_state(("skills", name)).apps
+    module.load_sheets(state_apps, SimpleNamespace(connection=connection))
+
+
 def attend_in_full(enrollment) -> None:
     """Give `enrollment` every classroom hour its course asks (one past session of the course's length, attended in
     full), so the readiness checklist's hours item is met."""

@@ -30,6 +30,7 @@ from tests.factories import (
     make_credential_type,
     make_requirement,
     make_session,
+    make_skill_sheets,
     student_details,
 )
 
@@ -220,6 +221,7 @@ class School:
     def grow_skills(self, seated: list[Enrollment]) -> None:
         """Per round, every seated student passes BVM and fails oxygen once, and is evaluated (every other one needs
         remediation)."""
+        make_skill_sheets()  # the data migration's sheets (a transactional test run earlier flushes them)
         bvm, oxygen = Skill.objects.get(code="EMT-BVM"), Skill.objects.get(code="EMT-O2-NRB")
         entries = []
         for n, enrollment in enumerate(seated):
