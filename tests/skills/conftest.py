@@ -9,13 +9,15 @@ from django.contrib.auth import get_user_model
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from skills.models import Skill
-from tests.factories import make_cohort, make_course, make_skill_sheets, student_details
+from tests.factories import make_cohort, make_course, make_groups, make_skill_sheets, student_details
 
 
 @pytest.fixture(autouse=True)
 def skill_sheets(db):
-    """The data migration's sheets, whatever ran before: a transactional test elsewhere in the run flushes them."""
+    """The data migrations' sheets and groups, whatever ran before: a transactional test elsewhere in the run flushes
+    them."""
     make_skill_sheets()
+    make_groups()
 
 
 @dataclass
