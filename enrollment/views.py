@@ -237,6 +237,7 @@ def _status_page(
         "course": cohort.course,
         "moved_to": moved_to,
         "ended": ended,
+        "started": cohort.starts_on <= timezone.localdate(),
         # Somewhere to go next after a withdrawal, lapse or rejection: the course's cohorts taking signups now.
         "other_cohorts": (
             with_seat_counts(Cohort.objects.open().upcoming().filter(course_id=cohort.course_id).exclude(pk=cohort.pk))

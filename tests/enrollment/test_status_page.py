@@ -140,3 +140,18 @@ def test_a_live_enrollment_still_shows_its_next_classes(client):
     make_session(cohort, topic="Airway management")
     html = client.get(seat(cohort).get_absolute_url()).content.decode()
     assert "Airway management" in html and "Sign up for another cohort" not in html
+
+
+def test_an_enrolled_student_of_a_running_cohort_is_not_told_to_come_on_a_past_day(client):
+    import datetime
+
+    from django.utils import timezone
+
+    from enrollment import services
+    from tests.factories import make_cohort, student_details
+
+    today = timezone.localdate()
+    cohort = make_cohort(starts_on=today - datetime.timedelta(days=10), ends_on=today + datetime.timedelta(days=60))
+    enrolled = services.request_seat(cohort=cohort, student=student_details(), confirmed=True, enforce_window=False)
+    page = client.get(enrolled.get_absolute_url()).content.decode()
+    assert "the course began on" in page and "see you on" not in page
