@@ -269,10 +269,15 @@ def send_lost_links(student: Student) -> None:
     )
 
 
-def send_message(to: str, subject: str, template: str, context: dict) -> None:
+def send_message(
+    to: str, subject: str, template: str, context: dict, *, attachments: list[tuple[str, bytes, str]] = ()
+) -> None:
+    """Render and send one e-mail (text and the same words as HTML); `attachments` are (filename, bytes, type)."""
     text = render_to_string(f"{template}.txt", context)
     # The HTML part is the same words, laid out: one source for both so they never disagree.
     html = render_to_string("enrollment/email/message.html", {**context, "body_template": f"{template}.txt"})
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()

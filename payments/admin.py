@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from courses.admin_input import InputCheckingAdmin
@@ -17,7 +18,8 @@ from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError
 from payments import services
 from payments.forms import PaymentForm, ReverseForm
-from payments.models import Fee, LedgerEntry, Sponsor, SponsorShare
+from payments.models import EntryKind, Fee, LedgerEntry, Sponsor, SponsorShare
+from payments.receipts import receipt_download, receipt_number
 from payments.templatetags.money import money
 
 
@@ -55,7 +57,17 @@ class SponsorShareAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
-    list_display = ["at", "enrollment", "kind", "shown_amount", "payer", "method", "reference", "recorded_by"]
+    list_display = [
+        "at",
+        "enrollment",
+        "kind",
+        "shown_amount",
+        "payer",
+        "method",
+        "reference",
+        "recorded_by",
+        "receipt",
+    ]
     list_filter = ["kind", "method"]
     list_select_related = ["enrollment__student", "enrollment__cohort", "payer", "recorded_by"]
     search_fields = ["reference", "enrollment__student__last_name", "enrollment__student__email"]
@@ -64,6 +76,14 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def shown_amount(self, entry: LedgerEntry) -> str:
         return money(entry.amount)
+
+    @admin.display(description=_("receipt"))
+    def receipt(self, entry: LedgerEntry) -> str:
+        if entry.kind != EntryKind.PAYMENT or entry.reverses_id is not None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:payments_receipt", args=[entry.pk]), receipt_number(entry)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -79,6 +99,7 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return [
             path("pay/<int:enrollment_id>/", view(self.payment_view), name="payments_record_payment"),
             path("<path:object_id>/reverse/", view(self.reverse_view), name="payments_reverse_entry"),
+            path("<path:object_id>/receipt/", view(self.receipt_view), name="payments_receipt"),
             *super().get_urls(),
         ]
 
@@ -125,6 +146,15 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
             % {"charged": money(balance.charged), "due": money(balance.due)},
         }
         return TemplateResponse(request, "admin/enrollment/form_page.html", context)
+
+    def receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A payment's receipt (PDF), for staff who may see the ledger."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        entry = self.get_object(request, unquote(object_id))
+        if entry is None or entry.kind != EntryKind.PAYMENT or entry.reverses_id is not None:
+            raise Http404(_("No receipt for this entry."))
+        return receipt_download(entry)
 
     def reverse_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Correct a mistaken entry with its reversing entry and a reason."""

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 from enrollment.models import Enrollment
 from enrollment.views import StatusPageSection
 from payments import services
-from payments.models import LedgerEntry
+from payments.models import EntryKind, LedgerEntry
+from payments.receipts import receipt_download
 from payments.templatetags.money import money
 
 
@@ -49,3 +50,18 @@ def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
         link_text=_("Charges and payments"),
         url=reverse("payments:payments", kwargs={"token": enrollment.token}),
     )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def receipt(request: HttpRequest, token: str, entry_id: int) -> HttpResponse:
+    """A payment's receipt (PDF), from the student's private link; another enrollment's entry is a 404."""
+    enrollment = get_object_or_404(Enrollment, token=token)
+    entry = get_object_or_404(
+        LedgerEntry.objects.select_related("enrollment__student", "enrollment__cohort__course", "payer"),
+        pk=entry_id,
+        enrollment=enrollment,
+        kind=EntryKind.PAYMENT,
+        reverses__isnull=True,
+    )
+    return receipt_download(entry)

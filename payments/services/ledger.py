@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment
+from enrollment.notifications import notify, notify_address
 from enrollment.services import EnrollmentError, audit
 from payments.models import CENT, EntryKind, LedgerEntry, PaymentMethod, Sponsor, SponsorShare
+from payments.receipts import RECEIPT_EMAIL
 
 # Most a single entry may be: a typing slip (an extra zero or three), not a tuition.
 LARGEST_AMOUNT = Decimal("100000.00")
@@ -117,7 +119,7 @@ def record_payment(
         raise EnrollmentError(_("Choose how the payment was made."), code="method_invalid")
     amount = _checked_amount(amount)
     who = payer.name if payer else _("the student")
-    return append_entry(
+    entry = append_entry(
         enrollment=_lock(enrollment),
         kind=EntryKind.PAYMENT,
         amount=-amount,
@@ -128,6 +130,13 @@ def record_payment(
         reference=reference,
         at=at,
     )
+    # The receipt goes to whoever paid, through the outbox (after commit): the student, or a sponsor on file with an
+    # address.
+    if payer is None:
+        notify(enrollment, RECEIPT_EMAIL, about_id=entry.pk)
+    elif payer.email:
+        notify_address(payer.email, RECEIPT_EMAIL, about_id=entry.pk)
+    return entry
 
 
 @transaction.atomic
