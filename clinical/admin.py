@@ -6,8 +6,6 @@ preceptors from theirs); staff see them here, read-only, and can send a shift's 
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
@@ -26,6 +24,7 @@ from clinical.models import Booking, ClinicalMinimum, PatientContact, Shift, Sit
 from courses.admin_input import InputCheckingAdmin
 from courses.models import Cohort, RequirementStage
 from courses.schedule import ScheduleError
+from courses.spreadsheet import csv_download
 
 
 @admin.register(Site)
@@ -178,15 +177,11 @@ class ShiftAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
     def clearance_csv_view(self, request: HttpRequest, cohort_id: int) -> HttpResponse:
         cohort, requirements, rows = self._board(request, cohort_id)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="clearance-{cohort.code}.csv"'
-        response.write("\ufeff")  # a byte-order mark, so Excel reads the UTF-8 names right
-        writer = csv.writer(response)
         header = [_("Student"), _("Email"), _("Cleared today")]
         for requirement in requirements:
             name = requirement.credential_type.name
             header += [f"{name}: {_('status')}", f"{name}: {_('expires')}"]
-        writer.writerow([str(h) for h in header])
+        lines = []
         for row in rows:
             student = row["enrollment"].student
             line = [student.full_name, student.email, _("yes") if row["clearance"].cleared else _("no")]
@@ -195,10 +190,9 @@ class ShiftAdmin(InputCheckingAdmin, admin.ModelAdmin):
                 status = (
                     _("verified") if item.cleared else (credential.get_status_display() if credential else _("missing"))
                 )
-                expires = credential.expires_on.isoformat() if credential and credential.expires_on else ""
-                line += [str(status), expires]
-            writer.writerow([spreadsheet_safe(str(value)) for value in line])
-        return response
+                line += [status, credential.expires_on.isoformat() if credential and credential.expires_on else ""]
+            lines.append(line)
+        return csv_download(f"clearance-{cohort.code}.csv", header, lines)
 
     @admin.display(description=_("booked"), ordering="booked")
     def fill(self, shift: Shift) -> str:
@@ -249,8 +243,3 @@ class PatientContactAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: PatientContact | None = None) -> bool:
         return False
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -74,19 +74,8 @@ class ClearanceFile:
 
 
 def clearance_on_file(enrollment: Enrollment) -> ClearanceFile:
-    """The course's clearance requirements and the student's documents for them. Two queries."""
-    requirements = tuple(
-        Requirement.objects.for_clinicals()
-        .filter(course_id=enrollment.cohort.course_id)
-        .select_related("credential_type")
-        .order_by("credential_type__name")
-    )
-    credentials = tuple(
-        Credential.objects.on_file(enrollment=enrollment).filter(
-            student_id=enrollment.student_id, credential_type__in=[r.credential_type_id for r in requirements]
-        )
-    )
-    return ClearanceFile(requirements, credentials)
+    """The course's clearance requirements and the student's documents for them (clearance_files for one)."""
+    return clearance_files([enrollment])[enrollment.pk]
 
 
 def clearance(enrollment: Enrollment, *, on: datetime.date) -> Clearance:
