@@ -15,7 +15,7 @@ from clinical.services import (
     SignedBooking,
     plan_shift_series,
 )
-from courses.forms import WEEKDAYS, parse_days
+from courses.forms import CalendarSeriesForm
 from courses.models import Cohort, CredentialType, RequirementStage
 from courses.schedule import ScheduleError
 from enrollment.forms import CredentialForm
@@ -135,7 +135,7 @@ def describe(contact: PatientContact) -> str:
     return " · ".join(parts)
 
 
-class ShiftSeriesForm(forms.Form):
+class ShiftSeriesForm(CalendarSeriesForm):
     """ "Every Saturday 7 am-7 pm at Station 14 until June": what staff type; the walk on the calendar and the rules are
     clinical.services.plan_shift_series (the schedule generator's calendar)."""
 
@@ -146,25 +146,6 @@ class ShiftSeriesForm(forms.Form):
         required=False,
         help_text=_("Leave empty to open the shifts to every cohort with clinical requirements."),
     )
-    weekdays = forms.TypedMultipleChoiceField(
-        label=_("Days of the week"),
-        choices=WEEKDAYS,
-        coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one day of the week.")},
-    )
-    starts_at = forms.TimeField(
-        label=_("Starts at"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text=_("Chicago time, e.g. 07:00."),
-    )
-    ends_at = forms.TimeField(
-        label=_("Ends at"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text=_("Chicago time, e.g. 19:00. An end before the start is the next morning (a night shift)."),
-    )
-    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    last_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     capacity = forms.IntegerField(label=_("Places per shift"), min_value=1, max_value=50, initial=2)
     preceptor_name = forms.CharField(label=_("Preceptor's name"), max_length=120, required=False)
     preceptor_email = forms.EmailField(
@@ -172,17 +153,19 @@ class ShiftSeriesForm(forms.Form):
         required=False,
         help_text=_("The sign-off link is e-mailed here when each shift ends."),
     )
-    holidays = forms.CharField(
-        label=_("Days left out"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
-        help_text=_("e.g. 2027-05-29, 2027-07-03."),
-    )
-    skip_federal_holidays = forms.BooleanField(label=_("Skip US federal holidays"), required=False, initial=False)
+    field_order = ["site", "cohort", "weekdays", "starts_at", "ends_at", "first_day", "last_day", "capacity"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The calendar's fields, in a shift's words: hospitals and ambulances run on holidays.
+        self.fields["starts_at"].help_text = _("Chicago time, e.g. 07:00.")
+        self.fields["ends_at"].help_text = _(
+            "Chicago time, e.g. 19:00. An end before the start is the next morning (a night shift)."
+        )
+        self.fields["last_day"].label = _("Until")
+        self.fields["holidays"].label = _("Days left out")
+        self.fields["holidays"].help_text = _("e.g. 2027-05-29, 2027-07-03.")
+        self.fields["skip_federal_holidays"].initial = False
         self.fields["cohort"].queryset = (
             Cohort.objects.current()
             .filter(course__clinical_minimums__isnull=False)
@@ -192,9 +175,6 @@ class ShiftSeriesForm(forms.Form):
         )
         self.plan: ShiftSeriesPlan | None = None
         self.series_request: ShiftSeriesRequest | None = None
-
-    def clean_holidays(self) -> list:
-        return parse_days(self.cleaned_data.get("holidays", ""))
 
     def clean(self) -> dict:
         data = super().clean()

@@ -52,7 +52,10 @@ def parse_days(text: str) -> list[datetime.date]:
     return sorted(set(days))
 
 
-class ScheduleForm(forms.Form):
+class CalendarSeriesForm(forms.Form):
+    """What staff type to walk the calendar (courses.schedule.chosen_days): days of the week, wall-clock times in
+    Chicago, a range of days and the days left out. Class sessions (ScheduleForm) and clinical shift series share it."""
+
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("Days of the week"),
         choices=WEEKDAYS,
@@ -89,6 +92,12 @@ class ScheduleForm(forms.Form):
         initial=True,
         help_text=gettext_lazy("Thanksgiving, Labor Day and the rest, on the day they are observed."),
     )
+
+    def clean_holidays(self) -> list[datetime.date]:
+        return parse_days(self.cleaned_data.get("holidays", ""))
+
+
+class ScheduleForm(CalendarSeriesForm):
     skip_clashes = forms.BooleanField(
         label=gettext_lazy("Leave out days that clash with this cohort's sessions"),
         required=False,
@@ -113,9 +122,6 @@ class ScheduleForm(forms.Form):
         self.cohort = cohort
         self.plan: SchedulePlan | None = None
         self.schedule_request: ScheduleRequest | None = None
-
-    def clean_holidays(self) -> list[datetime.date]:
-        return parse_days(self.cleaned_data.get("holidays", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -191,3 +191,17 @@ def test_the_preceptor_page_the_clearance_board_and_a_used_link_have_no_axe_viol
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Clearance of EMT-2027-SPR-EVE")).to_be_visible()
     screenshot("clearance-board-laptop")
+
+    # Staff publish a series of Saturday shifts from its preview.
+    page.goto(f"{live_server.url}/admin/clinical/shift/series/")
+    page.get_by_label("Site").select_option(label="Lakeshore General Hospital ED")
+    page.get_by_label("Saturday").check()
+    page.get_by_label("Starts at").fill("07:00")
+    page.get_by_label("Ends at").fill("19:00")
+    page.get_by_label("From").fill("2027-05-01")
+    page.get_by_label("Until").fill("2027-05-29")
+    page.get_by_role("button", name="Preview shifts").click()
+    expect(page.get_by_role("heading", name="Preview: 5 shifts")).to_be_visible()
+    screenshot("shift-series-preview-laptop")
+    page.get_by_role("button", name="Publish 5 shifts").click()
+    expect(page.get_by_text("Published 5 shifts.")).to_be_visible()
