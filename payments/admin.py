@@ -200,7 +200,8 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/enrollment/form_page.html", context)
 
 
-class PlanStepInline(admin.TabularInline):
+class PlanStepInline(admin.StackedInline):
+    # Stacked: each field keeps its own label (a tabular row's inputs have only the column header).
     model = PlanStep
     extra = 1
     fields = ["amount", "percent", "due", "days", "due_on"]
@@ -211,7 +212,6 @@ class PaymentPlanAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["name", "course", "cohort", "applies_automatically"]
     list_filter = ["course", "applies_automatically"]
     list_select_related = ["course", "cohort"]
-    autocomplete_fields = ["cohort"]
     inlines = [PlanStepInline]
 
 
@@ -220,7 +220,6 @@ class DepositRuleAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["course", "cohort", "shown_amount", "days"]
     list_filter = ["course"]
     list_select_related = ["course", "cohort"]
-    autocomplete_fields = ["cohort"]
 
     @admin.display(description=_("amount"), ordering="amount")
     def shown_amount(self, rule: DepositRule) -> str:

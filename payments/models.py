@@ -260,11 +260,15 @@ class PlanStep(models.Model):
                 condition=(Q(amount__isnull=False, percent__isnull=True, amount__gte=0))
                 | (Q(amount__isnull=True, percent__isnull=False, percent__gte=0, percent__lte=100)),
                 name="plan_step_amount_or_percent",
+                violation_error_message=_("Give either an amount or a percentage for the instalment, not both."),
             ),
             models.CheckConstraint(
                 condition=(Q(due="on_date", due_on__isnull=False))
                 | (Q(due__in=["after_enrolling", "before_start"], days__isnull=False)),
                 name="plan_step_due_rule_complete",
+                violation_error_message=_(
+                    "Say when the instalment is due: a number of days, or a date when it is due on a fixed date."
+                ),
             ),
         ]
 
@@ -321,11 +325,22 @@ class DepositRule(models.Model):
         verbose_name = _("deposit rule")
         verbose_name_plural = _("deposit rules")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0) & Q(days__gte=1), name="deposit_rule_positive"),
-            models.UniqueConstraint(
-                fields=["course"], condition=Q(cohort__isnull=True), name="deposit_rule_per_course"
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(days__gte=1),
+                name="deposit_rule_positive",
+                violation_error_message=_("A deposit is more than $0, paid within one day or more."),
             ),
-            models.UniqueConstraint(fields=["cohort"], name="deposit_rule_per_cohort"),
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(cohort__isnull=True),
+                name="deposit_rule_per_course",
+                violation_error_message=_("The course already has a deposit rule: change that one."),
+            ),
+            models.UniqueConstraint(
+                fields=["cohort"],
+                name="deposit_rule_per_cohort",
+                violation_error_message=_("The cohort already has a deposit rule: change that one."),
+            ),
         ]
 
     def __str__(self) -> str:
