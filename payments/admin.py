@@ -252,7 +252,7 @@ class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     """Every enrollment's instalments (written by the plan service), the "put on a plan" page and the overdue report."""
 
     list_display = ["enrollment", "due_on", "shown_amount", "plan"]
-    list_select_related = ["enrollment__student", "enrollment__cohort", "plan"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "plan__course", "plan__cohort"]
     search_fields = ["enrollment__student__last_name", "enrollment__student__email", "enrollment__cohort__code"]
     date_hierarchy = "due_on"
     change_list_template = "admin/payments/instalment/change_list.html"

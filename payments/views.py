@@ -48,21 +48,9 @@ def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
     }
     if sponsors:
         text += " " + _("Your sponsors pay the rest: %(names)s.") % {"names": ", ".join(p.name for p in sponsors)}
-    seated = enrollment.status == EnrollmentStatus.ENROLLED
-    if seated and status.deposit is not None and not status.deposit_paid:
-        text += " " + _("Pay your deposit of %(amount)s by %(day)s to keep your seat.") % {
-            "amount": money(status.deposit.amount),
-            "day": date_format(status.deposit.due_on, "M j, Y"),
-        }
-    if status.overdue:
-        text += " " + _("%(amount)s is overdue: please pay it as soon as you can.") % {
-            "amount": money(status.overdue_amount)
-        }
-    elif status.next_due is not None:
-        text += " " + _("Next payment: %(amount)s by %(day)s.") % {
-            "amount": money(status.next_due.left),
-            "day": date_format(status.next_due.instalment.due_on, "M j, Y"),
-        }
+    if enrollment.status == EnrollmentStatus.ENROLLED:
+        # The deposit and the plan's dates matter while the seat is held (the payments page keeps them afterwards).
+        text += "".join(" " + line for line in _plan_lines(status))
     return StatusPageSection(
         title=_("Tuition and payments"),
         text=text,
@@ -84,3 +72,23 @@ def receipt(request: HttpRequest, token: str, entry_id: int) -> HttpResponse:
         reverses__isnull=True,
     )
     return receipt_download(entry)
+
+
+def _plan_lines(status: services.PaymentStatus) -> list[str]:
+    """The card's lines about the deposit that keeps the seat and the instalments: overdue, or the next one."""
+    lines = []
+    if status.deposit is not None and not status.deposit_paid:
+        lines.append(
+            _("Pay your deposit of %(amount)s by %(day)s to keep your seat.")
+            % {"amount": money(status.deposit.amount), "day": date_format(status.deposit.due_on, "M j, Y")}
+        )
+    if status.overdue:
+        lines.append(
+            _("%(amount)s is overdue: please pay it as soon as you can.") % {"amount": money(status.overdue_amount)}
+        )
+    elif status.next_due is not None:
+        lines.append(
+            _("Next payment: %(amount)s by %(day)s.")
+            % {"amount": money(status.next_due.left), "day": date_format(status.next_due.instalment.due_on, "M j, Y")}
+        )
+    return lines

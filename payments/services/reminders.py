@@ -96,12 +96,11 @@ def _context(enrollment: Enrollment) -> dict:
 def send_instalment_reminder(email: OutgoingEmail) -> None:
     """The outbox's sender for instalment reminders: what is left to pay of it, and by when."""
     enrollment = email.enrollment
-    instalment = Instalment.objects.get(pk=email.about_id, enrollment=enrollment)
-    line = next(
-        line
-        for line in payment_status_of([enrollment.pk])[enrollment.pk].instalments
-        if line.instalment.pk == instalment.pk
-    )
+    lines = payment_status_of([enrollment.pk])[enrollment.pk].instalments
+    line = next((line for line in lines if line.instalment.pk == email.about_id), None)
+    if line is None or line.state == InstalmentState.PAID:
+        return  # paid since it was queued, or the plan was replaced: nothing to remind of
+    instalment = line.instalment
     overdue = email.kind == INSTALMENT_OVERDUE_EMAIL
     if overdue:
         subject = _("A payment for %(code)s is overdue") % {"code": enrollment.cohort.code}
@@ -114,7 +113,10 @@ def send_instalment_reminder(email: OutgoingEmail) -> None:
 def send_deposit_reminder(email: OutgoingEmail) -> None:
     """The outbox's sender for deposit warnings: pay by the day, or the seat goes to the next person waiting."""
     enrollment = email.enrollment
-    deposit = Deposit.objects.get(pk=email.about_id, enrollment=enrollment)
+    status = payment_status_of([enrollment.pk])[enrollment.pk]
+    deposit = status.deposit
+    if deposit is None or deposit.pk != email.about_id or status.deposit_paid:
+        return  # paid since it was queued: nothing to warn of
     subject = _("Pay your deposit to keep your seat in %(code)s") % {"code": enrollment.cohort.code}
     send_message(
         email.recipient_email, subject, "payments/email/deposit_reminder", {**_context(enrollment), "deposit": deposit}

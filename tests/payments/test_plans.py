@@ -300,3 +300,25 @@ def test_only_staff_who_may_see_instalments_get_the_report(client, django_user_m
     client.force_login(clerk)
     assert client.get("/admin/payments/instalment/overdue/").status_code == 403
     assert client.get("/admin/payments/instalment/overdue.csv").status_code == 403
+
+
+def test_the_status_card_gives_the_next_payment_while_the_seat_is_held(client, course, cohort):
+    three_payments(course)
+    enrollment = seated(cohort)
+    pay(enrollment, "100.00")
+    card = client.get(enrollment.get_absolute_url()).content.decode()
+    assert "Next payment: $399.95 by Mar 8, 2027." in card
+    page = client.get(f"/my/{enrollment.token}/payments/").content.decode()
+    assert "Your payment plan" in page and "Part paid" in page
+    enrollment_services.withdraw(enrollment=enrollment)
+    assert "Next payment" not in client.get(enrollment.get_absolute_url()).content.decode()
+
+
+def test_a_reminder_queued_before_the_payment_arrived_is_not_sent(course, cohort, clock):
+    three_payments(course)
+    enrollment = seated(cohort)
+    services.send_payment_reminders()
+    pay(enrollment, "499.95")
+    mail.outbox.clear()
+    assert deliver(OutgoingEmail.objects.get(kind="instalment_due_7").pk) == "sent"
+    assert mail.outbox == []
