@@ -690,6 +690,7 @@ ACTION_WORDS = {
     "ledger.refund": _("Refund recorded"),
     "ledger.adjustment": _("Balance adjusted"),
     "ledger.reversed": _("Ledger entry reversed"),
+    "payments.plan_applied": _("Put on a payment plan"),
     "enrollment.completed_not_ready": _("Completed the course by staff override, not every requirement met"),
     "certificate.issued": _("Certificate of completion issued"),
     "certificate.revoked": _("Certificate of completion revoked"),

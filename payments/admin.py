@@ -110,6 +110,14 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: LedgerEntry | None = None) -> bool:
         return False
 
+    change_list_template = "admin/payments/ledgerentry/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # One enrollment's entries: offer to record a payment for it and to put it on a payment plan.
+        value = request.GET.get("enrollment__id__exact", "")
+        enrollment_id = int(value) if value.isdigit() and len(value) < 12 else None
+        return super().changelist_view(request, {"enrollment_id": enrollment_id, **(extra_context or {})})
+
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [

@@ -322,3 +322,26 @@ def test_a_reminder_queued_before_the_payment_arrived_is_not_sent(course, cohort
     mail.outbox.clear()
     assert deliver(OutgoingEmail.objects.get(kind="instalment_due_7").pk) == "sent"
     assert mail.outbox == []
+
+
+def test_staff_put_an_enrollment_on_a_plan_from_its_ledger(course, cohort, client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import make_groups
+
+    make_groups()
+    office = django_user_model.objects.create_user("office", password="pw-for-tests-123", is_staff=True)
+    office.groups.add(Group.objects.get(name="Staff"))
+    client.force_login(office)
+    enrollment = seated(cohort)
+    plan = three_payments(course)
+    ledger = client.get(f"/admin/payments/ledgerentry/?enrollment__id__exact={enrollment.pk}").content.decode()
+    assert f"/admin/payments/instalment/plan/{enrollment.pk}/" in ledger
+    assert f"/admin/payments/ledgerentry/pay/{enrollment.pk}/" in ledger
+    other = three_payments(make_course(slug="paramedic"))
+    refused = client.post(f"/admin/payments/instalment/plan/{enrollment.pk}/", {"plan": other.pk})
+    assert refused.status_code == 200 and not instalments(enrollment)  # not a choice for this course
+    done = client.post(f"/admin/payments/instalment/plan/{enrollment.pk}/", {"plan": plan.pk})
+    assert done.status_code == 302
+    assert len(instalments(enrollment)) == 3
+    assert AuditEvent.objects.get(enrollment=enrollment, action="payments.plan_applied").actor == office
