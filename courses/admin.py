@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -27,6 +27,7 @@ from courses.admin_input import InputCheckingAdmin, is_key
 from courses.forms import ScheduleForm
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement, SchoolProfile
 from courses.schedule import ScheduleError, generate_schedule, plan_schedule
+from courses.seat_board import flag_cohorts
 from courses.spreadsheet import csv_download
 from courses.templatetags.cohort_seats import fill_bar
 from enrollment import services
@@ -390,9 +391,24 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
         # number of queries however many cohorts it shows.
         return with_status_counts(super().get_queryset(request))
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # Other apps' flags for the page's cohorts, in one go; the rows read them from the same cached objects.
+            flag_cohorts(list(changelist.result_list))
+        return response
+
     @admin.display(description=_lazy("Cohort"), ordering="code")
     def cohort(self, cohort: Cohort) -> SafeString:
-        return format_html('{}<span class="cell-detail">{}</span>', cohort.code, cohort.course.title)
+        flags = getattr(cohort, "board_flags", ())
+        return format_html(
+            '{}<span class="cell-detail">{}</span>{}',
+            cohort.code,
+            cohort.course.title,
+            # Inside the row's link to the cohort: text only (another app's report links from its own pages).
+            format_html_join("", '<span class="cell-flag">{}</span>', ((flag.text,) for flag in flags)),
+        )
 
     @admin.display(description=_lazy("Dates"), ordering="starts_on")
     def dates(self, cohort: Cohort) -> SafeString:

@@ -1,18 +1,34 @@
 """The demo school's money, made through the payments services as the office would: the running EMT cohort's
 students pay part of their tuition, the Chicago Fire Department sponsors two of them, and one bounced check is
-reversed. (The charges themselves were posted when each seat was confirmed.)"""
+reversed. (The charges themselves were posted when each seat was confirmed.) The course has a three-payment plan and
+a deposit for new seats; three running students are put on the plan, and one of them is behind."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.db.models import F
+from django.utils import timezone
 
 from courses.models import Cohort
 from enrollment.models import EnrollmentStatus
+from enrollment.services import EnrollmentError
 from payments import services
-from payments.models import LedgerEntry, PaymentMethod, Sponsor, SponsorKind, SponsorShare
+from payments.models import (
+    DepositRule,
+    DueRule,
+    Instalment,
+    LedgerEntry,
+    PaymentMethod,
+    PaymentPlan,
+    PlanStep,
+    Sponsor,
+    SponsorKind,
+    SponsorShare,
+)
 
 
 def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
@@ -38,10 +54,35 @@ def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
             )
             if enrollment is seated[3]:
                 services.reverse_entry(entry=payment, reason="The check was returned unpaid.", actor=staff)
+    build_plans(cohort, seated[2:5], staff=staff)
+
+
+def build_plans(cohort: Cohort, on_plan: list, *, staff: AbstractUser) -> None:
+    """The course's plan (a third on enrolling, a third two weeks before the start, the rest at mid-course) and its
+    deposit ($250 within 5 days), for seats taken from now on; three running students put on the plan by staff."""
+    course = cohort.course
+    plan, made = PaymentPlan.objects.get_or_create(name="Three payments", course=course)
+    if made:
+        PlanStep.objects.create(plan=plan, percent=Decimal("33.33"), due=DueRule.AFTER_ENROLLING, days=0)
+        PlanStep.objects.create(plan=plan, percent=Decimal("33.33"), due=DueRule.BEFORE_START, days=14)
+        PlanStep.objects.create(plan=plan, percent=Decimal("33.34"), due=DueRule.AFTER_ENROLLING, days=60)
+    DepositRule.objects.get_or_create(course=course, cohort=None, defaults={"amount": Decimal("250.00"), "days": 5})
+    for enrollment in on_plan:
+        try:
+            services.apply_plan(enrollment=enrollment, plan=plan, actor=staff)
+        except EnrollmentError:
+            continue  # paid up or sponsored: nothing to pay in instalments
+    # The running cohort started weeks ago: as if the first student not paid up had been put on the plan then, their
+    # dates move back until the next instalment fell due three weeks ago (the order of the instalments kept).
+    statuses = services.payment_status_of([e.pk for e in on_plan])
+    behind = next((status for status in statuses.values() if status.next_due is not None), None)
+    if behind is not None:
+        shift = behind.next_due.instalment.due_on - (timezone.localdate() - datetime.timedelta(days=21))
+        Instalment.objects.filter(enrollment_id=behind.enrollment_id).update(due_on=F("due_on") - shift)
 
 
 def delete(enrollments) -> None:
     """The demo reset: the ledger is append-only, so only this removes the demo enrollments' entries (a raw DELETE
-    in the reset's transaction), then their sponsors' shares."""
+    in the reset's transaction), then their sponsors' shares. (Instalments and deposits go with the enrollments.)"""
     LedgerEntry.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(LedgerEntry.objects.db)
     SponsorShare.objects.filter(enrollment__in=enrollments.values("pk")).delete()

@@ -169,6 +169,8 @@ MINUTE_JOBS = (
     "enrollment.tasks.remind_exam_registration",
     "clinical.tasks.send_preceptor_links",
     "clinical.tasks.remind_expiring_documents",
+    "payments.tasks.send_payment_reminders",
+    "payments.tasks.lapse_unpaid_deposits",
 )
 # Clinical shifts: booking and dropping close this many hours before a shift starts; patient contacts are logged
 # within this many hours of its end; a preceptor's sign-off link lasts this many days.

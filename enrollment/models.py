@@ -238,6 +238,8 @@ TRANSITIONS: dict[str, Transition] = {
     # The student says no to an offered seat: it passes on to the next person waiting (transition settles).
     "decline_offer": Transition(frozenset({S.OFFERED}), S.WITHDRAWN, "enrollment.offer_declined", "declined"),
     "lapse_unconfirmed": Transition(LIVE_STATUSES, S.LAPSED, "enrollment.lapsed_unconfirmed", "lapsed"),
+    # A capability app's deadline (the payments app's deposit) not met: the seat passes on (transition settles).
+    "lapse_unpaid": Transition(frozenset({S.ENROLLED}), S.LAPSED, "enrollment.lapsed_unpaid", "lapsed"),
     # Staff decisions and leaving.
     "approve": Transition(frozenset({S.PENDING_REVIEW}), S.ENROLLED, "enrollment.approved", "approved"),
     "reject": Transition(frozenset({S.PENDING_REVIEW, S.WAITLISTED}), S.REJECTED, "enrollment.rejected", "rejected"),
@@ -671,6 +673,7 @@ ACTION_WORDS = {
     "enrollment.moved": _("Moved to another cohort"),
     "enrollment.confirmed": _("Confirmed from the e-mailed link"),
     "enrollment.lapsed_unconfirmed": _("Not confirmed in time"),
+    "enrollment.lapsed_unpaid": _("Seat lapsed: deposit not paid in time"),
     "student.details_resolved": _("Details checked by staff"),
     "credential.added": _("Credential added"),
     "credential.verified": _("Credential verified"),
@@ -687,6 +690,7 @@ ACTION_WORDS = {
     "ledger.refund": _("Refund recorded"),
     "ledger.adjustment": _("Balance adjusted"),
     "ledger.reversed": _("Ledger entry reversed"),
+    "payments.plan_applied": _("Put on a payment plan"),
     "enrollment.completed_not_ready": _("Completed the course by staff override, not every requirement met"),
     "certificate.issued": _("Certificate of completion issued"),
     "certificate.revoked": _("Certificate of completion revoked"),

@@ -262,6 +262,8 @@ def _status_page(
         # The student's own status changes; not every attendance mark an instructor records or corrects.
         "history": history,
         "declined": bool(history) and history[-1].action == "enrollment.offer_declined",
+        # A seat that lapsed for a deadline another app keeps (the deposit): its reason says which.
+        "seat_lapsed": bool(history) and history[-1].action == "enrollment.lapsed_unpaid",
         "can_withdraw": enrollment.can("withdraw"),
         # What staff wrote to the student (never their internal notes), newest first.
         "student_messages": enrollment.messages.order_by("-written_at", "-pk")[:STUDENT_MESSAGES],

@@ -3,6 +3,8 @@ which staff add to only through "Record a payment" and "Reverse" (custom views c
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,16 +12,30 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from courses.admin_input import InputCheckingAdmin
+from courses.spreadsheet import csv_download
 from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError
 from payments import services
-from payments.forms import PaymentForm, ReverseForm
-from payments.models import EntryKind, Fee, LedgerEntry, Sponsor, SponsorShare
+from payments.forms import ApplyPlanForm, PaymentForm, ReverseForm
+from payments.models import (
+    Deposit,
+    DepositRule,
+    EntryKind,
+    Fee,
+    Instalment,
+    LedgerEntry,
+    PaymentPlan,
+    PlanStep,
+    Sponsor,
+    SponsorShare,
+)
 from payments.receipts import receipt_download, receipt_number
+from payments.services import cents
 from payments.templatetags.money import money
 
 
@@ -93,6 +109,14 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: LedgerEntry | None = None) -> bool:
         return False
+
+    change_list_template = "admin/payments/ledgerentry/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # One enrollment's entries: offer to record a payment for it and to put it on a payment plan.
+        value = request.GET.get("enrollment__id__exact", "")
+        enrollment_id = int(value) if value.isdigit() and len(value) < 12 else None
+        return super().changelist_view(request, {"enrollment_id": enrollment_id, **(extra_context or {})})
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
@@ -182,3 +206,167 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
             "explanation": _("A new entry cancels this one; the ledger keeps both, with your reason."),
         }
         return TemplateResponse(request, "admin/enrollment/form_page.html", context)
+
+
+class PlanStepInline(admin.StackedInline):
+    # Stacked: each field keeps its own label (a tabular row's inputs have only the column header).
+    model = PlanStep
+    extra = 1
+    fields = ["amount", "percent", "due", "days", "due_on"]
+
+
+@admin.register(PaymentPlan)
+class PaymentPlanAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["name", "course", "cohort", "applies_automatically"]
+    list_filter = ["course", "applies_automatically"]
+    list_select_related = ["course", "cohort"]
+    inlines = [PlanStepInline]
+
+
+@admin.register(DepositRule)
+class DepositRuleAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["course", "cohort", "shown_amount", "days"]
+    list_filter = ["course"]
+    list_select_related = ["course", "cohort"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def shown_amount(self, rule: DepositRule) -> str:
+        return money(rule.amount)
+
+
+@admin.register(Deposit)
+class DepositAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """Each seat's deposit and its last day; staff may move the day for one student (the amount stays the rule's)."""
+
+    list_display = ["enrollment", "shown_amount", "due_on"]
+    list_select_related = ["enrollment__student", "enrollment__cohort"]
+    search_fields = ["enrollment__student__last_name", "enrollment__student__email", "enrollment__cohort__code"]
+    fields = ["enrollment", "amount", "due_on"]
+    readonly_fields = ["enrollment", "amount"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def shown_amount(self, deposit: Deposit) -> str:
+        return money(deposit.amount)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Deposit | None = None) -> bool:
+        return False
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """Every enrollment's instalments (written by the plan service), the "put on a plan" page and the overdue report."""
+
+    list_display = ["enrollment", "due_on", "shown_amount", "plan"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "plan__course", "plan__cohort"]
+    search_fields = ["enrollment__student__last_name", "enrollment__student__email", "enrollment__cohort__code"]
+    date_hierarchy = "due_on"
+    change_list_template = "admin/payments/instalment/change_list.html"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def shown_amount(self, instalment: Instalment) -> str:
+        return money(instalment.amount)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Instalment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Instalment | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("plan/<int:enrollment_id>/", view(self.apply_plan_view), name="payments_apply_plan"),
+            path("overdue/", view(self.overdue_view), name="payments_overdue"),
+            path("overdue.csv", view(self.overdue_csv_view), name="payments_overdue_csv"),
+            *super().get_urls(),
+        ]
+
+    def apply_plan_view(self, request: HttpRequest, enrollment_id: int) -> HttpResponse:
+        """Put one enrollment on a plan of its course: its instalments become the plan's."""
+        if not request.user.has_perm("payments.add_instalment"):
+            raise PermissionDenied
+        enrollment = Enrollment.objects.select_related("student", "cohort").filter(pk=enrollment_id).first()
+        if enrollment is None:
+            raise Http404(_("No such enrollment."))
+        form = ApplyPlanForm(request.POST or None, enrollment=enrollment)
+        if request.method == "POST" and form.is_valid():
+            try:
+                made = services.apply_plan(enrollment=enrollment, plan=form.cleaned_data["plan"], actor=request.user)
+            except EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(
+                    request,
+                    _("%(student)s pays in %(count)d instalments.")
+                    % {"student": enrollment.student, "count": len(made)},
+                )
+                return redirect(
+                    reverse("admin:payments_instalment_changelist") + f"?enrollment__id__exact={enrollment.pk}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Payment plan: %(student)s in %(cohort)s")
+            % {"student": enrollment.student, "cohort": enrollment.cohort.code},
+            "form": form,
+            "submit_label": _("Apply the plan"),
+            "cancel_url": ledger_of(enrollment.pk),
+            "explanation": _("The student's share is split by the plan; any instalments they had are replaced."),
+        }
+        return TemplateResponse(request, "admin/enrollment/form_page.html", context)
+
+    def _overdue_rows(self, request: HttpRequest) -> list[dict]:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return services.overdue_report(today=timezone.localdate())
+
+    def overdue_view(self, request: HttpRequest) -> HttpResponse:
+        """Overdue instalments and deposits of seated students, the oldest first."""
+        rows = self._overdue_rows(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Overdue payments"),
+            "rows": rows,
+            "total": sum((row["left"] for row in rows), Decimal(0)),
+        }
+        return TemplateResponse(request, "admin/payments/instalment/overdue.html", context)
+
+    def overdue_csv_view(self, request: HttpRequest) -> HttpResponse:
+        rows = self._overdue_rows(request)
+        header = [
+            _("Last name"),
+            _("First name"),
+            _("E-mail"),
+            _("Phone"),
+            _("Cohort"),
+            _("What"),
+            _("Due on"),
+            _("Amount"),
+            _("Paid"),
+            _("Left to pay"),
+            _("Days overdue"),
+        ]
+        lines = (
+            [
+                row["student"].last_name,
+                row["student"].first_name,
+                row["student"].email,
+                row["student"].phone,
+                row["cohort"].code,
+                row["what"],
+                row["due_on"].isoformat(),
+                f"{cents(row['amount'])}",
+                f"{cents(row['paid'])}",
+                f"{cents(row['left'])}",
+                row["days"],
+            ]
+            for row in rows
+        )
+        return csv_download(f"overdue-payments-{timezone.localdate().isoformat()}.csv", header, lines)

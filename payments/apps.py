@@ -2,20 +2,29 @@ from django.apps import AppConfig
 
 
 class PaymentsConfig(AppConfig):
-    """Tuition and payments: a ledger per enrollment, fees per course, sponsors and their shares."""
+    """Tuition and payments: a ledger per enrollment, fees per course, sponsors and their shares, payment plans and
+    the optional deposit."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
     verbose_name = "Tuition and payments"
 
     def ready(self) -> None:
+        from courses.seat_board import register_seat_board_flags
         from enrollment.notifications import register_sender
+        from enrollment.portal import register_roster_notes
         from enrollment.services import register_enrollment_listener
         from enrollment.views import register_status_page_section
         from payments.receipts import RECEIPT_EMAIL, send_receipt
         from payments.services import charge_when_seated
+        from payments.services.plans import roster_notes, seat_board_flags
+        from payments.services.reminders import SENDERS
         from payments.views import status_page_section
 
         register_enrollment_listener(charge_when_seated)
         register_status_page_section(status_page_section)
         register_sender(RECEIPT_EMAIL, send_receipt)
+        for kind, sender in SENDERS.items():
+            register_sender(kind, sender)
+        register_roster_notes(roster_notes)
+        register_seat_board_flags(seat_board_flags)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from payments.models import PaymentMethod, Sponsor
+from payments.models import PaymentMethod, PaymentPlan, Sponsor
 
 
 class PaymentForm(forms.Form):
@@ -34,3 +35,14 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is this entry reversed?"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ApplyPlanForm(forms.Form):
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=PaymentPlan.objects.none())
+
+    def __init__(self, *args, enrollment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cohort = enrollment.cohort
+        self.fields["plan"].queryset = PaymentPlan.objects.filter(
+            Q(cohort=cohort) | Q(course_id=cohort.course_id, cohort__isnull=True)
+        ).order_by("name")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.views import StatusPageSection
 from payments import services
 from payments.models import EntryKind, LedgerEntry
@@ -26,14 +27,17 @@ def payments(request: HttpRequest, token: str) -> HttpResponse:
         "cohort": enrollment.cohort,
         "course": enrollment.cohort.course,
         "entries": LedgerEntry.objects.filter(enrollment=enrollment).select_related("payer").order_by("at", "pk"),
-        "balance": services.balance(enrollment),
     }
+    status = services.payment_status_of([enrollment.pk])[enrollment.pk]
+    context |= {"balance": status.balance, "status": status}
     return render(request, "payments/payments.html", context)
 
 
 def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
-    """The status page's card: the balance due once the seat's charges are posted."""
-    balance = services.balance(enrollment)
+    """The status page's card: the balance due once the seat's charges are posted, the deposit that keeps the seat
+    and the next instalment."""
+    status = services.payment_status_of([enrollment.pk])[enrollment.pk]
+    balance = status.balance
     if not balance.charged:
         return None
     student = next(p for p in balance.payers if p.payer is None)
@@ -44,6 +48,9 @@ def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
     }
     if sponsors:
         text += " " + _("Your sponsors pay the rest: %(names)s.") % {"names": ", ".join(p.name for p in sponsors)}
+    if enrollment.status == EnrollmentStatus.ENROLLED:
+        # The deposit and the plan's dates matter while the seat is held (the payments page keeps them afterwards).
+        text += "".join(" " + line for line in _plan_lines(status))
     return StatusPageSection(
         title=_("Tuition and payments"),
         text=text,
@@ -65,3 +72,23 @@ def receipt(request: HttpRequest, token: str, entry_id: int) -> HttpResponse:
         reverses__isnull=True,
     )
     return receipt_download(entry)
+
+
+def _plan_lines(status: services.PaymentStatus) -> list[str]:
+    """The card's lines about the deposit that keeps the seat and the instalments: overdue, or the next one."""
+    lines = []
+    if status.deposit is not None and not status.deposit_paid:
+        lines.append(
+            _("Pay your deposit of %(amount)s by %(day)s to keep your seat.")
+            % {"amount": money(status.deposit.amount), "day": date_format(status.deposit.due_on, "M j, Y")}
+        )
+    if status.overdue:
+        lines.append(
+            _("%(amount)s is overdue: please pay it as soon as you can.") % {"amount": money(status.overdue_amount)}
+        )
+    elif status.next_due is not None:
+        lines.append(
+            _("Next payment: %(amount)s by %(day)s.")
+            % {"amount": money(status.next_due.left), "day": date_format(status.next_due.instalment.due_on, "M j, Y")}
+        )
+    return lines

@@ -69,6 +69,9 @@ ERROR_CODES: dict[str, str] = {
     "amount_invalid": "An amount that is not positive, not in cents, or implausibly large.",
     "method_invalid": "A payment method that does not exist.",
     "already_reversed": "A ledger entry reversed twice, or a reversal reversed.",
+    "nothing_to_plan": "A payment plan for an enrollment whose student owes nothing.",
+    "plan_empty": "A payment plan with no instalments.",
+    "plan_not_for_course": "A payment plan of another course or cohort than the enrollment's.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

@@ -3,9 +3,13 @@ reversing entry), audited in the same transaction, and written with the enrollme
 derived from the entries, never stored.
 
 - ledger: post a charge, record a payment or a refund, reverse an entry; balances per enrollment and per payer;
-- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed.
+- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed;
+- plans: a seat's student share in instalments, and what is paid of each (derived from the ledger);
+- deposits: the optional deposit that keeps a seat, and the lapse of a seat whose deposit is unpaid;
+- reminders: e-mails before instalments and deposits fall due, and when an instalment is overdue.
 """
 
+from payments.services.deposits import DEPOSIT_LAPSED_EMAIL, deposit_rule_for, lapse_unpaid_deposits
 from payments.services.fees import charge_when_seated, fees_for
 from payments.services.ledger import (
     Balance,
@@ -18,8 +22,29 @@ from payments.services.ledger import (
     record_refund,
     reverse_entry,
 )
+from payments.services.plans import (
+    InstalmentLine,
+    InstalmentState,
+    PaymentStatus,
+    apply_plan,
+    overdue_report,
+    payment_status_of,
+    plan_for,
+)
+from payments.services.reminders import send_payment_reminders
 
 __all__ = [
+    "DEPOSIT_LAPSED_EMAIL",
+    "InstalmentLine",
+    "InstalmentState",
+    "PaymentStatus",
+    "apply_plan",
+    "deposit_rule_for",
+    "lapse_unpaid_deposits",
+    "overdue_report",
+    "payment_status_of",
+    "plan_for",
+    "send_payment_reminders",
     "Balance",
     "PayerBalance",
     "balance",

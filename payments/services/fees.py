@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from courses.models import Cohort
 from enrollment.models import Enrollment, EnrollmentStatus
 from payments.models import EntryKind, Fee, FeeKind, LedgerEntry, SponsorShare
+from payments.services.deposits import deposit_when_seated
 from payments.services.ledger import append_entry
+from payments.services.plans import plan_when_seated
 
 
 def fees_for(cohort: Cohort) -> list[tuple[str, Decimal]]:
@@ -36,23 +38,26 @@ def fees_for(cohort: Cohort) -> list[tuple[str, Decimal]]:
 def charge_when_seated(
     enrollment: Enrollment, event: str, actor: AbstractBaseUser | None, now: datetime.datetime
 ) -> None:
-    """The enrollment app's listener: post the seat's charges once it is enrolled and confirmed, once."""
+    """The enrollment app's listener: post the seat's charges once it is enrolled and confirmed, once; then its payment
+    plan's instalments and its deposit's last day, if its cohort or course has them."""
     if enrollment.status != EnrollmentStatus.ENROLLED or enrollment.confirmed_at is None:
         return
     if LedgerEntry.objects.filter(enrollment=enrollment).exists():
         return
     if enrollment.moved_from_id and LedgerEntry.objects.filter(enrollment_id=enrollment.moved_from_id).exists():
         carry_over(source_id=enrollment.moved_from_id, to=enrollment, actor=actor, now=now)
-        return
-    for description, amount in fees_for(enrollment.cohort):
-        append_entry(
-            enrollment=enrollment,
-            kind=EntryKind.CHARGE,
-            amount=amount,
-            description=description,
-            actor=actor,
-            at=now,
-        )
+    else:
+        for description, amount in fees_for(enrollment.cohort):
+            append_entry(
+                enrollment=enrollment,
+                kind=EntryKind.CHARGE,
+                amount=amount,
+                description=description,
+                actor=actor,
+                at=now,
+            )
+    plan_when_seated(enrollment, actor=actor, now=now)
+    deposit_when_seated(enrollment, now=now)
 
 
 def carry_over(*, source_id: int, to: Enrollment, actor: AbstractBaseUser | None, now: datetime.datetime) -> None:

@@ -37,6 +37,7 @@ from courses.models import ClassSession, Cohort, Course, CredentialType, Require
 from enrollment import services
 from enrollment.converters import PrivateLinkTokenConverter
 from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Credential, Enrollment, Student, new_token
+from payments.models import Deposit, DepositRule, DueRule, Instalment, PaymentPlan, PlanStep
 from tests.factories import (
     credential_details,
     make_cohort,
@@ -102,6 +103,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
         attendance = Attendance.objects.create(
             enrollment=seated, session=past, status=AttendanceStatus.PRESENT, minutes=past.minutes
         )
+        # Money: a plan with a step, a deposit rule, and the seated student's instalment and deposit.
+        plan = PaymentPlan.objects.create(name="Two payments", course=course)
+        PlanStep.objects.create(plan=plan, percent=50, due=DueRule.AFTER_ENROLLING, days=7)
+        deposit_rule = DepositRule.objects.create(course=course, amount=100, days=3)
+        instalment = Instalment.objects.create(enrollment=seated, due_on=cohort.starts_on, amount=725, plan=plan)
+        deposit = Deposit.objects.create(enrollment=seated, amount=100, due_on=cohort.starts_on)
         credential = make_credential(seated.student, cpr)
         credential.evidence.save("card.pdf", ContentFile(PDF), save=True)
 
@@ -118,6 +125,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
             AuditEvent: AuditEvent.objects.filter(enrollment=pending).first(),
             User: bystander,
             Group: Group.objects.get(name="Staff"),
+            PaymentPlan: plan,
+            PlanStep: plan.steps.get(),
+            DepositRule: deposit_rule,
+            Instalment: instalment,
+            Deposit: deposit,
         }
         yield SimpleNamespace(
             media=media,

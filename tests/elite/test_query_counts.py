@@ -10,6 +10,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -20,6 +21,7 @@ from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, Requirem
 from enrollment import services
 from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
+from payments.models import Deposit, DepositRule, DueRule, Instalment, PaymentPlan, PlanStep
 from skills import services as skills
 from skills.models import Attempt, Skill
 from tests.factories import (
@@ -71,6 +73,11 @@ class School:
         self.site = Site.objects.create(name="Lakeshore ED", kind=SiteKind.EMERGENCY_DEPARTMENT, address="Taylor St")
         self.shifts_made = 0
         self.sessions = []
+        # Money: EMT seats pay in two instalments and a deposit keeps the seat (made overdue in grow()).
+        self.plan = plan = PaymentPlan.objects.create(name="Two payments", course=self.emt)
+        PlanStep.objects.create(plan=plan, percent=50, due=DueRule.AFTER_ENROLLING, days=0)
+        PlanStep.objects.create(plan=plan, percent=50, due=DueRule.BEFORE_START, days=10)
+        DepositRule.objects.create(course=self.emt, amount=100, days=3)
         # Graduates: completed (by staff override, their hours not being on record), with certificates and attempts.
         self.done = make_cohort(course=self.emt, code="EMT-DONE", capacity=500)
         self.grow(people=3, cohorts=1, sessions=2)
@@ -175,6 +182,9 @@ class School:
             )
         self.grow_clinicals(seated, shifts=sessions)
         self.grow_skills(seated)
+        # Everyone in the running cohort is behind: the roster, the seat board and the overdue report list them all.
+        Instalment.objects.filter(enrollment__cohort=self.running).update(due_on=F("due_on") - datetime.timedelta(60))
+        Deposit.objects.filter(enrollment__cohort=self.running).update(due_on=F("due_on") - datetime.timedelta(60))
 
     def shift(self, *, days: int, places: int) -> Shift:
         """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
@@ -319,6 +329,14 @@ class School:
             f"/admin/payments/ledgerentry/pay/{self.clinical_enrollment.pk}/",
             "/admin/payments/sponsor/",
             "/admin/payments/fee/",
+            "/admin/payments/instalment/",
+            "/admin/payments/instalment/overdue/",
+            "/admin/payments/instalment/overdue.csv",
+            f"/admin/payments/instalment/plan/{self.clinical_enrollment.pk}/",
+            "/admin/payments/paymentplan/",
+            f"/admin/payments/paymentplan/{self.plan.pk}/change/",
+            "/admin/payments/depositrule/",
+            "/admin/payments/deposit/",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",

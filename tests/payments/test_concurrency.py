@@ -30,3 +30,42 @@ def test_twenty_payments_recorded_at_once_are_all_kept(race):
     assert race(20, pay) == []
     assert LedgerEntry.objects.filter(enrollment=enrollment, kind="payment").count() == 20
     assert services.balance(enrollment).due == Decimal("1000.00")
+
+
+def test_deposits_paid_while_two_lapse_jobs_run_are_never_lapsed_after_the_payment(race):
+    """Two minute jobs and six students paying their deposits, all at once: each seat is decided again under the
+    cohort's lock, so a seat lapses only if its deposit was unpaid when it lapsed (a payment that waited for the lapse
+    comes after it), and no seat lapses twice."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from enrollment.models import AuditEvent, EnrollmentStatus
+    from payments.models import DepositRule
+
+    course = make_course(tuition=Decimal("1500.00"))
+    DepositRule.objects.create(course=course, amount=Decimal("250.00"), days=3)
+    cohort = make_cohort(course=course, capacity=20)
+    seats = [
+        enrollment_services.request_seat(cohort=cohort, student=student_details(), confirmed=True) for _ in range(6)
+    ]
+    later = timezone.now() + datetime.timedelta(days=5)
+
+    def work(i: int) -> None:
+        if i < 2:
+            services.lapse_unpaid_deposits(now=later)
+        else:
+            services.record_payment(enrollment=seats[i - 2], amount=Decimal("250.00"), method="cash", actor=None)
+
+    with time_machine.travel(later, tick=True):
+        assert race(8, work) == []
+    for enrollment in seats:
+        enrollment.refresh_from_db()
+        lapses = AuditEvent.objects.filter(enrollment=enrollment, action="enrollment.lapsed_unpaid")
+        payment = LedgerEntry.objects.get(enrollment=enrollment, kind="payment")
+        if enrollment.status == EnrollmentStatus.LAPSED:
+            assert lapses.count() == 1
+            assert payment.at > lapses.get().at
+        else:
+            assert enrollment.status == EnrollmentStatus.ENROLLED and not lapses.exists()
