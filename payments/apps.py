@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class PaymentsConfig(AppConfig):
-    """Tuition and payments: a ledger per enrollment, fees per course, sponsors and their shares."""
+    """Tuition and payments: a ledger per enrollment, fees per course, sponsors and their shares, their
+    invoices, and staff's money reports."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
@@ -12,6 +13,7 @@ class PaymentsConfig(AppConfig):
         from enrollment.notifications import register_sender
         from enrollment.services import register_enrollment_listener
         from enrollment.views import register_status_page_section
+        from payments.invoices import INVOICE_EMAIL, send_invoice
         from payments.receipts import RECEIPT_EMAIL, send_receipt
         from payments.services import charge_when_seated
         from payments.views import status_page_section
@@ -19,3 +21,4 @@ class PaymentsConfig(AppConfig):
         register_enrollment_listener(charge_when_seated)
         register_status_page_section(status_page_section)
         register_sender(RECEIPT_EMAIL, send_receipt)
+        register_sender(INVOICE_EMAIL, send_invoice)

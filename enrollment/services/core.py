@@ -69,6 +69,8 @@ ERROR_CODES: dict[str, str] = {
     "amount_invalid": "An amount that is not positive, not in cents, or implausibly large.",
     "method_invalid": "A payment method that does not exist.",
     "already_reversed": "A ledger entry reversed twice, or a reversal reversed.",
+    "nothing_to_invoice": "A sponsor's invoice with no share on it (nothing open, or none in that cohort).",
+    "no_sponsor_email": "An invoice to e-mail to a sponsor that has no e-mail address on file.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

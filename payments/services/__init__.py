@@ -3,10 +3,13 @@ reversing entry), audited in the same transaction, and written with the enrollme
 derived from the entries, never stored.
 
 - ledger: post a charge, record a payment or a refund, reverse an entry; balances per enrollment and per payer;
-- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed.
+- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed;
+- invoices: a sponsor's numbered invoice of its shares, kept as issued, e-mailed through the outbox on request;
+- reports: staff's figures (balances per cohort, payments per month, WIOA / GI Bill clock hours per week).
 """
 
 from payments.services.fees import charge_when_seated, fees_for
+from payments.services.invoices import InvoiceLine, invoice_lines, issue_invoice
 from payments.services.ledger import (
     Balance,
     PayerBalance,
@@ -18,15 +21,34 @@ from payments.services.ledger import (
     record_refund,
     reverse_entry,
 )
+from payments.services.reports import (
+    CLOCK_HOUR_KINDS,
+    ClockHours,
+    MoneyRow,
+    balances_by_cohort,
+    balances_in_cohort,
+    clock_hours,
+    payments_by_month,
+)
 
 __all__ = [
+    "CLOCK_HOUR_KINDS",
     "Balance",
+    "ClockHours",
+    "InvoiceLine",
+    "MoneyRow",
     "PayerBalance",
     "balance",
+    "balances_by_cohort",
+    "balances_in_cohort",
     "balances_of",
     "cents",
     "charge_when_seated",
+    "clock_hours",
     "fees_for",
+    "invoice_lines",
+    "issue_invoice",
+    "payments_by_month",
     "post_charge",
     "record_payment",
     "record_refund",
