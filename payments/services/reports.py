@@ -120,8 +120,8 @@ class MonthOfPayments:
 
 
 def payments_by_month() -> tuple[list[MonthOfPayments], list[tuple[str, str]], MonthOfPayments | None]:
-    """Money received per Chicago month and method (payments net of their reversals; refunds are not payments), the
-    methods that occur (value, label) and the totals per method. One query."""
+    """Money received per Chicago month and method (payments net of their reversals, each counted in the month it was
+    recorded; refunds are not payments), the methods that occur (value, label) and the totals per method. One query."""
     chicago = timezone.get_default_timezone()
     sums = (
         LedgerEntry.objects.filter(kind=EntryKind.PAYMENT)
