@@ -4,6 +4,7 @@ because there is more data. (How fast the pages are lives in bench/, not here.)"
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt
@@ -20,6 +21,8 @@ from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, Requirem
 from enrollment import services
 from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
+from payments import services as payments
+from payments.models import Sponsor, SponsorKind, SponsorShare
 from skills import services as skills
 from skills.models import Attempt, Skill
 from tests.factories import (
@@ -71,6 +74,8 @@ class School:
         self.site = Site.objects.create(name="Lakeshore ED", kind=SiteKind.EMERGENCY_DEPARTMENT, address="Taylor St")
         self.shifts_made = 0
         self.sessions = []
+        # Money: a WIOA sponsor pays half of some running-cohort students' tuition (their clock hours, its invoices).
+        self.wioa = Sponsor.objects.create(name="Workforce Partnership", kind=SponsorKind.WIOA, email="w@example.com")
         # Graduates: completed (by staff override, their hours not being on record), with certificates and attempts.
         self.done = make_cohort(course=self.emt, code="EMT-DONE", capacity=500)
         self.grow(people=3, cohorts=1, sessions=2)
@@ -175,6 +180,20 @@ class School:
             )
         self.grow_clinicals(seated, shifts=sessions)
         self.grow_skills(seated)
+        self.grow_money(seated)
+
+    def grow_money(self, seated: list[Enrollment]) -> None:
+        """Every other seated student half paid for by the WIOA sponsor, who pays part; the others pay something."""
+        for n, enrollment in enumerate(seated):
+            if n % 2:
+                payments.record_payment(enrollment=enrollment, amount=Decimal("25.00"), method="cash", actor=None)
+                continue
+            SponsorShare.objects.get_or_create(enrollment=enrollment, sponsor=self.wioa, defaults={"percent": 50})
+            payments.record_payment(
+                enrollment=enrollment, amount=Decimal("100.00"), method="check", payer=self.wioa, actor=None
+            )
+        invoice = payments.issue_invoice(sponsor=self.wioa, actor=None)  # the sponsor's list of invoices grows too
+        self.invoice = getattr(self, "invoice", invoice)  # the PDF walked is the first one
 
     def shift(self, *, days: int, places: int) -> Shift:
         """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
@@ -319,6 +338,19 @@ class School:
             f"/admin/payments/ledgerentry/pay/{self.clinical_enrollment.pk}/",
             "/admin/payments/sponsor/",
             "/admin/payments/fee/",
+            "/admin/payments/ledgerentry/reports/",
+            "/admin/payments/ledgerentry/reports/balances/",
+            "/admin/payments/ledgerentry/reports/balances.csv",
+            f"/admin/payments/ledgerentry/reports/balances/{self.running.pk}/",
+            "/admin/payments/ledgerentry/reports/payments-by-month/",
+            "/admin/payments/ledgerentry/reports/payments-by-month.csv",
+            f"/admin/payments/ledgerentry/reports/clock-hours/{self.running.pk}/",
+            f"/admin/payments/ledgerentry/reports/clock-hours/{self.running.pk}.csv",
+            f"/admin/payments/sponsor/{self.wioa.pk}/change/",
+            f"/admin/payments/sponsor/{self.wioa.pk}/invoices/",
+            f"/admin/payments/sponsor/{self.wioa.pk}/invoices/{self.invoice.pk}.pdf",
+            f"/admin/payments/sponsor/{self.wioa.pk}/clock-hours/",
+            f"/admin/payments/sponsor/{self.wioa.pk}/clock-hours.csv",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",
