@@ -74,12 +74,17 @@ def issue_invoice(
         )
     lines = invoice_lines(sponsor=sponsor, cohort=cohort)
     if not lines:
-        where = _("in %(cohort)s") % {"cohort": cohort.code} if cohort else _("with an amount due")
-        raise EnrollmentError(
-            _("%(sponsor)s has no share %(where)s: nothing to invoice. Assign its shares first.")
-            % {"sponsor": sponsor.name, "where": where},
-            code="nothing_to_invoice",
-        )
+        if cohort is not None:
+            message = _(
+                "%(sponsor)s has no share in %(cohort)s, so there is nothing to invoice: choose another cohort, or "
+                "assign its shares first."
+            ) % {"sponsor": sponsor.name, "cohort": cohort.code}
+        else:
+            message = _(
+                "Nothing is due from %(sponsor)s on its shares, so there is nothing to invoice: choose a cohort to "
+                "list paid shares, or assign its shares first."
+            ) % {"sponsor": sponsor.name}
+        raise EnrollmentError(message, code="nothing_to_invoice")
     invoice = SponsorInvoice.objects.create(
         sponsor=sponsor,
         cohort=cohort,

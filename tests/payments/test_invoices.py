@@ -108,8 +108,10 @@ def test_an_issued_invoice_keeps_its_number_and_figures_when_the_books_move_on(w
 def test_nothing_to_invoice_is_refused_with_a_way_forward(wioa):
     idle = Sponsor.objects.create(name="Idle Employer", kind=SponsorKind.EMPLOYER)
     error = refused("nothing_to_invoice", services.issue_invoice, sponsor=idle, actor=None)
-    assert "Assign its shares first" in error.message
-    refused("nothing_to_invoice", services.issue_invoice, sponsor=wioa["sponsor"], cohort=make_cohort(), actor=None)
+    assert "assign its shares first" in error.message
+    elsewhere = make_cohort(code="EMT-ELSEWHERE")
+    error = refused("nothing_to_invoice", services.issue_invoice, sponsor=wioa["sponsor"], cohort=elsewhere, actor=None)
+    assert "no share in EMT-ELSEWHERE" in error.message and "choose another cohort" in error.message
     assert not SponsorInvoice.objects.exists()
 
 
