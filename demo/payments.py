@@ -1,6 +1,7 @@
 """The demo school's money, made through the payments services as the office would: the running EMT cohort's
 students pay part of their tuition, the Chicago Fire Department sponsors two of them, and one bounced check is
-reversed. (The charges themselves were posted when each seat was confirmed.) The course has a three-payment plan and
+reversed. A WIOA training account and the GI Bill pay for two more (whose attendance gives the clock-hour report its
+figures). (The charges themselves were posted when each seat was confirmed.) The course has a three-payment plan and
 a deposit for new seats; three running students are put on the plan, and one of them is behind."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from payments.models import (
     PaymentPlan,
     PlanStep,
     Sponsor,
+    SponsorInvoice,
     SponsorKind,
     SponsorShare,
 )
@@ -42,7 +44,36 @@ def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
         services.record_payment(
             enrollment=enrollment, amount=Decimal("1495.00"), method=PaymentMethod.SPONSOR, payer=fire, actor=staff
         )
+    wioa, _ = Sponsor.objects.get_or_create(
+        name="Chicago Cook Workforce Partnership",
+        defaults={
+            "kind": SponsorKind.WIOA,
+            "contact_name": "WIOA training accounts",
+            "email": "wioa@workforce.example",
+            "phone": "(312) 555-0188",
+        },
+    )
+    gi_bill, _ = Sponsor.objects.get_or_create(
+        name="U.S. Department of Veterans Affairs (GI Bill)",
+        defaults={"kind": SponsorKind.GI_BILL, "contact_name": "School certifying official", "phone": "(888) 442-4551"},
+    )
+    clock_hour_students = seated[4:6]
+    for enrollment, sponsor, share in zip(
+        clock_hour_students, [wioa, gi_bill], [{"amount": Decimal("1000.00")}, {"percent": Decimal(100)}], strict=False
+    ):
+        SponsorShare.objects.get_or_create(enrollment=enrollment, sponsor=sponsor, defaults=share)
+    if clock_hour_students:
+        services.record_payment(
+            enrollment=clock_hour_students[0],
+            amount=Decimal("500.00"),
+            method=PaymentMethod.CHECK,
+            payer=wioa,
+            reference="WIOA-2207",
+            actor=staff,
+        )
     for enrollment in seated[2:]:
+        if enrollment in clock_hour_students:
+            continue
         if rng.random() < 0.8:
             amount = Decimal(rng.choice([250, 500, 750, 1495]))
             payment = services.record_payment(
@@ -83,6 +114,8 @@ def build_plans(cohort: Cohort, on_plan: list, *, staff: AbstractUser) -> None:
 
 def delete(enrollments) -> None:
     """The demo reset: the ledger is append-only, so only this removes the demo enrollments' entries (a raw DELETE
-    in the reset's transaction), then their sponsors' shares. (Instalments and deposits go with the enrollments.)"""
+    in the reset's transaction), then their sponsors' shares, and the invoices issued for their cohorts (kept as
+    issued, like the ledger). (Instalments and deposits go with the enrollments.)"""
+    SponsorInvoice.objects.filter(cohort__in=enrollments.values("cohort"))._raw_delete(SponsorInvoice.objects.db)
     LedgerEntry.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(LedgerEntry.objects.db)
     SponsorShare.objects.filter(enrollment__in=enrollments.values("pk")).delete()

@@ -21,6 +21,7 @@ from courses.spreadsheet import csv_download
 from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError
 from payments import services
+from payments.admin_reports import MoneyReportsMixin, SponsorPapersMixin
 from payments.forms import ApplyPlanForm, PaymentForm, ReverseForm
 from payments.models import (
     Deposit,
@@ -53,7 +54,7 @@ class FeeAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
 
 @admin.register(Sponsor)
-class SponsorAdmin(InputCheckingAdmin, admin.ModelAdmin):
+class SponsorAdmin(SponsorPapersMixin, InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "contact_name", "email", "phone"]
     list_filter = ["kind"]
     search_fields = ["name", "contact_name", "email"]
@@ -62,6 +63,9 @@ class SponsorAdmin(InputCheckingAdmin, admin.ModelAdmin):
         if obj is not None and (obj.shares.exists() or obj.ledger.exists()):
             return False
         return super().has_delete_permission(request, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [*self.sponsor_urls(), *super().get_urls()]
 
 
 @admin.register(SponsorShare)
@@ -72,7 +76,7 @@ class SponsorShareAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
+class LedgerEntryAdmin(MoneyReportsMixin, InputCheckingAdmin, admin.ModelAdmin):
     list_display = [
         "at",
         "enrollment",
@@ -121,6 +125,7 @@ class LedgerEntryAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
+            *self.report_urls(),
             path("pay/<int:enrollment_id>/", view(self.payment_view), name="payments_record_payment"),
             path("<path:object_id>/reverse/", view(self.reverse_view), name="payments_reverse_entry"),
             path("<path:object_id>/receipt/", view(self.receipt_view), name="payments_receipt"),

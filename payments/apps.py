@@ -2,8 +2,8 @@ from django.apps import AppConfig
 
 
 class PaymentsConfig(AppConfig):
-    """Tuition and payments: a ledger per enrollment, fees per course, sponsors and their shares, payment plans and
-    the optional deposit."""
+    """Tuition and payments: a ledger per enrollment, fees per course, sponsors and their shares and invoices, payment
+    plans, the optional deposit, and staff's money reports."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
@@ -15,6 +15,7 @@ class PaymentsConfig(AppConfig):
         from enrollment.portal import register_roster_notes
         from enrollment.services import register_enrollment_listener
         from enrollment.views import register_status_page_section
+        from payments.invoices import INVOICE_EMAIL, send_invoice
         from payments.receipts import RECEIPT_EMAIL, send_receipt
         from payments.services import charge_when_seated
         from payments.services.plans import roster_notes, seat_board_flags
@@ -28,3 +29,4 @@ class PaymentsConfig(AppConfig):
             register_sender(kind, sender)
         register_roster_notes(roster_notes)
         register_seat_board_flags(seat_board_flags)
+        register_sender(INVOICE_EMAIL, send_invoice)

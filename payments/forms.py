@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import Cohort
 from payments.models import PaymentMethod, PaymentPlan, Sponsor
 
 
@@ -46,3 +47,24 @@ class ApplyPlanForm(forms.Form):
         self.fields["plan"].queryset = PaymentPlan.objects.filter(
             Q(cohort=cohort) | Q(course_id=cohort.course_id, cohort__isnull=True)
         ).order_by("name")
+
+
+class InvoiceForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort"),
+        queryset=Cohort.objects.none(),
+        required=False,
+        empty_label=_("All open shares"),
+        help_text=_("Leave on “All open shares” for every enrollment with an amount still due."),
+    )
+    send = forms.BooleanField(label=_("E-mail it to the sponsor"), required=False)
+
+    def __init__(self, *args, sponsor: Sponsor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        sponsored = Cohort.objects.filter(enrollments__sponsor_shares__sponsor=sponsor)
+        self.fields["cohort"].queryset = sponsored.distinct().order_by("-starts_on", "code")
+        if sponsor.email:
+            self.fields["send"].help_text = _("To %(address)s, with the PDF attached.") % {"address": sponsor.email}
+        else:
+            self.fields["send"].disabled = True
+            self.fields["send"].help_text = _("The sponsor has no e-mail address on file.")

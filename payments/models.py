@@ -364,3 +364,57 @@ class Deposit(models.Model):
 
     def __str__(self) -> str:
         return f"${self.amount} by {self.due_on}"
+
+
+class SponsorInvoiceQuerySet(models.QuerySet):
+    # An invoice once issued is a record of what was asked for: its figures and its number never change.
+    def update(self, **kwargs):
+        raise TypeError("Invoices are kept as issued; issue a new one.")
+
+    def delete(self):
+        raise TypeError("Invoices are kept as issued; issue a new one.")
+
+
+class SponsorInvoice(models.Model):
+    """An invoice issued to a sponsor: its shares of the enrollments it pays for (all its open shares, or one
+    cohort's), as they stood when it was issued. `lines` keeps those figures (Decimal as text), so the PDF downloaded
+    or e-mailed later says what was sent; the number comes from the row's key, so it never changes."""
+
+    sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("sponsor"))
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("cohort")
+    )
+    lines = models.JSONField(default=list)
+    total_due = models.DecimalField(_("total due"), max_digits=12, decimal_places=2)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = SponsorInvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("sponsor's invoice")
+        verbose_name_plural = _("sponsors' invoices")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Invoices are kept as issued; issue a new one.")
+        super().save(*args, **kwargs)
+
+    @property
+    def number(self) -> str:
+        return f"INV-{self.pk:06d}"
+
+    def rows(self) -> list[dict[str, object]]:
+        """The lines with their amounts as Decimal again."""
+        money = ("share", "paid", "due")
+        return [{**line, **{key: Decimal(line[key]) for key in money}} for line in self.lines]
+
+    def totals(self) -> dict[str, Decimal]:
+        rows = self.rows()
+        return {key: sum((row[key] for row in rows), Decimal(0)) for key in ("share", "paid", "due")}

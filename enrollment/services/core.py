@@ -72,6 +72,8 @@ ERROR_CODES: dict[str, str] = {
     "nothing_to_plan": "A payment plan for an enrollment whose student owes nothing.",
     "plan_empty": "A payment plan with no instalments.",
     "plan_not_for_course": "A payment plan of another course or cohort than the enrollment's.",
+    "nothing_to_invoice": "A sponsor's invoice with no share on it (nothing open, or none in that cohort).",
+    "no_sponsor_email": "An invoice to e-mail to a sponsor that has no e-mail address on file.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

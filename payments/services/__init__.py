@@ -6,11 +6,14 @@ derived from the entries, never stored.
 - fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed;
 - plans: a seat's student share in instalments, and what is paid of each (derived from the ledger);
 - deposits: the optional deposit that keeps a seat, and the lapse of a seat whose deposit is unpaid;
-- reminders: e-mails before instalments and deposits fall due, and when an instalment is overdue.
+- reminders: e-mails before instalments and deposits fall due, and when an instalment is overdue;
+- invoices: a sponsor's numbered invoice of its shares, kept as issued, e-mailed through the outbox on request;
+- reports: staff's figures (balances per cohort, payments per month, WIOA / GI Bill clock hours per week).
 """
 
 from payments.services.deposits import DEPOSIT_LAPSED_EMAIL, deposit_rule_for, lapse_unpaid_deposits
 from payments.services.fees import charge_when_seated, fees_for
+from payments.services.invoices import InvoiceLine, invoice_lines, issue_invoice
 from payments.services.ledger import (
     Balance,
     PayerBalance,
@@ -32,28 +35,47 @@ from payments.services.plans import (
     plan_for,
 )
 from payments.services.reminders import send_payment_reminders
+from payments.services.reports import (
+    CLOCK_HOUR_KINDS,
+    ClockHours,
+    MoneyRow,
+    balances_by_cohort,
+    balances_in_cohort,
+    clock_hours,
+    payments_by_month,
+)
 
 __all__ = [
+    "Balance",
+    "CLOCK_HOUR_KINDS",
+    "ClockHours",
     "DEPOSIT_LAPSED_EMAIL",
     "InstalmentLine",
     "InstalmentState",
+    "InvoiceLine",
+    "MoneyRow",
+    "PayerBalance",
     "PaymentStatus",
     "apply_plan",
-    "deposit_rule_for",
-    "lapse_unpaid_deposits",
-    "overdue_report",
-    "payment_status_of",
-    "plan_for",
-    "send_payment_reminders",
-    "Balance",
-    "PayerBalance",
     "balance",
+    "balances_by_cohort",
+    "balances_in_cohort",
     "balances_of",
     "cents",
     "charge_when_seated",
+    "clock_hours",
+    "deposit_rule_for",
     "fees_for",
+    "invoice_lines",
+    "issue_invoice",
+    "lapse_unpaid_deposits",
+    "overdue_report",
+    "payment_status_of",
+    "payments_by_month",
+    "plan_for",
     "post_charge",
     "record_payment",
     "record_refund",
     "reverse_entry",
+    "send_payment_reminders",
 ]

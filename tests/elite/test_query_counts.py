@@ -4,6 +4,7 @@ because there is more data. (How fast the pages are lives in bench/, not here.)"
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt
@@ -21,7 +22,18 @@ from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, Requirem
 from enrollment import services
 from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
-from payments.models import Deposit, DepositRule, DueRule, Instalment, PaymentPlan, PlanStep
+from payments import services as payments
+from payments.models import (
+    Deposit,
+    DepositRule,
+    DueRule,
+    Instalment,
+    PaymentPlan,
+    PlanStep,
+    Sponsor,
+    SponsorKind,
+    SponsorShare,
+)
 from skills import services as skills
 from skills.models import Attempt, Skill
 from tests.factories import (
@@ -78,6 +90,8 @@ class School:
         PlanStep.objects.create(plan=plan, percent=50, due=DueRule.AFTER_ENROLLING, days=0)
         PlanStep.objects.create(plan=plan, percent=50, due=DueRule.BEFORE_START, days=10)
         DepositRule.objects.create(course=self.emt, amount=100, days=3)
+        # Money: a WIOA sponsor pays half of some running-cohort students' tuition (their clock hours, its invoices).
+        self.wioa = Sponsor.objects.create(name="Workforce Partnership", kind=SponsorKind.WIOA, email="w@example.com")
         # Graduates: completed (by staff override, their hours not being on record), with certificates and attempts.
         self.done = make_cohort(course=self.emt, code="EMT-DONE", capacity=500)
         self.grow(people=3, cohorts=1, sessions=2)
@@ -185,6 +199,20 @@ class School:
         # Everyone in the running cohort is behind: the roster, the seat board and the overdue report list them all.
         Instalment.objects.filter(enrollment__cohort=self.running).update(due_on=F("due_on") - datetime.timedelta(60))
         Deposit.objects.filter(enrollment__cohort=self.running).update(due_on=F("due_on") - datetime.timedelta(60))
+        self.grow_money(seated)
+
+    def grow_money(self, seated: list[Enrollment]) -> None:
+        """Every other seated student half paid for by the WIOA sponsor, who pays part; the others pay something."""
+        for n, enrollment in enumerate(seated):
+            if n % 2:
+                payments.record_payment(enrollment=enrollment, amount=Decimal("25.00"), method="cash", actor=None)
+                continue
+            SponsorShare.objects.get_or_create(enrollment=enrollment, sponsor=self.wioa, defaults={"percent": 50})
+            payments.record_payment(
+                enrollment=enrollment, amount=Decimal("100.00"), method="check", payer=self.wioa, actor=None
+            )
+        invoice = payments.issue_invoice(sponsor=self.wioa, actor=None)  # the sponsor's list of invoices grows too
+        self.invoice = getattr(self, "invoice", invoice)  # the PDF walked is the first one
 
     def shift(self, *, days: int, places: int) -> Shift:
         """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
@@ -337,6 +365,19 @@ class School:
             f"/admin/payments/paymentplan/{self.plan.pk}/change/",
             "/admin/payments/depositrule/",
             "/admin/payments/deposit/",
+            "/admin/payments/ledgerentry/reports/",
+            "/admin/payments/ledgerentry/reports/balances/",
+            "/admin/payments/ledgerentry/reports/balances.csv",
+            f"/admin/payments/ledgerentry/reports/balances/{self.running.pk}/",
+            "/admin/payments/ledgerentry/reports/payments-by-month/",
+            "/admin/payments/ledgerentry/reports/payments-by-month.csv",
+            f"/admin/payments/ledgerentry/reports/clock-hours/{self.running.pk}/",
+            f"/admin/payments/ledgerentry/reports/clock-hours/{self.running.pk}.csv",
+            f"/admin/payments/sponsor/{self.wioa.pk}/change/",
+            f"/admin/payments/sponsor/{self.wioa.pk}/invoices/",
+            f"/admin/payments/sponsor/{self.wioa.pk}/invoices/{self.invoice.pk}.pdf",
+            f"/admin/payments/sponsor/{self.wioa.pk}/clock-hours/",
+            f"/admin/payments/sponsor/{self.wioa.pk}/clock-hours.csv",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",

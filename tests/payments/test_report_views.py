@@ -1,0 +1,182 @@
+"""The back office's money reports and sponsor papers: who may see them, what they show, their CSV and PDF."""
+
+import csv
+import datetime
+import io
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from pypdf import PdfReader
+
+from courses.models import INSTRUCTORS_GROUP
+from enrollment import services as enrollment_services
+from enrollment.services import AttendanceEntry
+from payments import services
+from payments.models import Sponsor, SponsorInvoice, SponsorKind, SponsorShare
+from tests.factories import make_cohort, make_course, make_groups, student_details
+
+pytestmark = pytest.mark.django_db
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+
+
+@pytest.fixture
+def school():
+    """A cohort with a GI Bill student (half sponsored, who attended one late evening) and a self-paying classmate."""
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 9, tzinfo=CHICAGO), tick=False):
+        course = make_course(tuition=Decimal("1200.00"))
+        cohort = make_cohort(course=course, code="EMT-REP")
+        gi = Sponsor.objects.create(name="VA GI Bill", kind=SponsorKind.GI_BILL, email="gi@va.example")
+        veteran = enrollment_services.request_seat(
+            cohort=cohort, student=student_details(first_name="Vera", last_name="Veteran"), confirmed=True
+        )
+        payer = enrollment_services.request_seat(
+            cohort=cohort, student=student_details(first_name="Pat", last_name="=Payer"), confirmed=True
+        )
+        SponsorShare.objects.create(enrollment=veteran, sponsor=gi, percent=Decimal("50"))
+        services.record_payment(enrollment=veteran, amount=Decimal("200.00"), method="check", payer=gi, actor=None)
+        services.record_payment(enrollment=payer, amount=Decimal("1200.00"), method="card", actor=None)
+        session = cohort.sessions.create(
+            starts_at=datetime.datetime(2027, 3, 7, 18, tzinfo=CHICAGO),
+            ends_at=datetime.datetime(2027, 3, 7, 22, tzinfo=CHICAGO),
+            topic="Airway",
+        )
+    with time_machine.travel(datetime.datetime(2027, 3, 8, 9, tzinfo=CHICAGO), tick=False):
+        enrollment_services.record_attendance(
+            session=session,
+            entries=[
+                AttendanceEntry(enrollment=veteran, status="late", minutes=210),
+                AttendanceEntry(enrollment=payer, status="present", minutes=240),
+            ],
+            actor=None,
+        )
+    return {"cohort": cohort, "gi": gi, "veteran": veteran}
+
+
+def user(name: str, *, group: str | None = None, is_staff: bool = True):
+    make_groups()
+    person = get_user_model().objects.create_user(name, password="pw-for-tests-123", is_staff=is_staff)
+    if group:
+        person.groups.add(Group.objects.get(name=group))
+    return person
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(user("office", group="Staff"))
+    return client
+
+
+def pages(school) -> list[str]:
+    cohort, gi = school["cohort"].pk, school["gi"].pk
+    return [
+        reverse("admin:payments_reports"),
+        reverse("admin:payments_balances"),
+        reverse("admin:payments_balances_csv"),
+        reverse("admin:payments_cohort_balances", args=[cohort]),
+        reverse("admin:payments_by_month"),
+        reverse("admin:payments_by_month_csv"),
+        reverse("admin:payments_cohort_clock_hours", args=[cohort]),
+        reverse("admin:payments_cohort_clock_hours_csv", args=[cohort]),
+        reverse("admin:payments_sponsor_invoices", args=[gi]),
+        reverse("admin:payments_sponsor_clock_hours", args=[gi]),
+        reverse("admin:payments_sponsor_clock_hours_csv", args=[gi]),
+    ]
+
+
+def rows_of(response) -> list[list[str]]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_staff_see_every_report(staff_client, school):
+    for url in pages(school):
+        assert staff_client.get(url).status_code == 200, url
+
+
+def test_anonymous_instructors_and_staff_without_the_payments_permission_are_refused(client, school):
+    for url in pages(school):
+        assert client.get(url).status_code == 302, url  # to the login page
+    client.force_login(user("teacher", group=INSTRUCTORS_GROUP, is_staff=False))
+    for url in pages(school):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+    staff_elsewhere = user("registrar")
+    staff_elsewhere.user_permissions.add(Permission.objects.get(codename="view_enrollment"))
+    client.force_login(staff_elsewhere)
+    for url in pages(school):
+        assert client.get(url).status_code == 403, url
+
+
+def test_the_balances_page_and_csv_show_the_cohorts_figures(staff_client, school):
+    page = staff_client.get(reverse("admin:payments_balances")).content.decode()
+    assert "EMT-REP" in page and "$2,400.00" in page and "$1,400.00" in page
+    rows = rows_of(staff_client.get(reverse("admin:payments_balances_csv")))
+    assert rows[0][:3] == ["Cohort", "Course", "Enrollments"]
+    # Charged 2,400; paid 1,400; the veteran owes 600 and the GI Bill 600 - 200.
+    assert rows[1][0] == "EMT-REP" and rows[1][2:] == ["2", "2400.00", "0.00", "1400.00", "600.00", "400.00", "1000.00"]
+    assert rows[-1][0] == "Total" and rows[-1][-1] == "1000.00"
+    drill = staff_client.get(reverse("admin:payments_cohort_balances", args=[school["cohort"].pk])).content.decode()
+    assert f"?enrollment__id__exact={school['veteran'].pk}" in drill
+    assert "'=Payer" not in drill and "=Payer" in drill
+
+
+def test_payments_by_month_csv(staff_client, school):
+    rows = rows_of(staff_client.get(reverse("admin:payments_by_month_csv")))
+    assert rows == [
+        ["Month", "Check", "Card (terminal)", "Total"],
+        ["2027-03", "200.00", "1200.00", "1400.00"],
+        ["Total", "200.00", "1200.00", "1400.00"],
+    ]
+
+
+def test_the_clock_hours_page_and_csv(staff_client, school):
+    url = reverse("admin:payments_cohort_clock_hours", args=[school["cohort"].pk])
+    page = staff_client.get(url).content.decode()
+    assert "Veteran, Vera" in page and "Mar 1</th>" in page and "3.5" in page
+    assert "Payer" not in page  # a self-paying student is not a clock-hour student
+    rows = rows_of(staff_client.get(reverse("admin:payments_sponsor_clock_hours_csv", args=[school["gi"].pk])))
+    assert rows[0] == ["Student", "E-mail", "Cohort", "Week of 2027-03-01", "Total hours"]
+    assert rows[1][0] == "Vera Veteran" and rows[1][2:] == ["EMT-REP", "3.5", "3.5"]
+    assert rows[2] == ["Total", "", "", "3.5", "3.5"]
+
+
+def test_staff_issue_an_invoice_and_download_it(staff_client, school):
+    url = reverse("admin:payments_sponsor_invoices", args=[school["gi"].pk])
+    response = staff_client.post(url, {"cohort": school["cohort"].pk, "send": "on"})
+    assert response.status_code == 302
+    invoice = SponsorInvoice.objects.get()
+    assert (invoice.cohort, invoice.total_due, invoice.issued_by.username) == (school["cohort"], 400, "office")
+    page = staff_client.get(url).content.decode()
+    assert invoice.number in page
+    pdf = staff_client.get(reverse("admin:payments_sponsor_invoice_pdf", args=[school["gi"].pk, invoice.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert invoice.number in text and "$400.00" in text
+    other = Sponsor.objects.create(name="Other", kind=SponsorKind.OTHER)
+    assert (
+        staff_client.get(reverse("admin:payments_sponsor_invoice_pdf", args=[other.pk, invoice.pk])).status_code == 404
+    )
+
+
+def test_an_invoice_with_nothing_on_it_is_refused_on_the_page(staff_client, school):
+    idle = Sponsor.objects.create(name="Idle Employer", kind=SponsorKind.EMPLOYER)
+    response = staff_client.post(reverse("admin:payments_sponsor_invoices", args=[idle.pk]), {"cohort": ""})
+    assert response.status_code == 200
+    assert "nothing to invoice" in response.content.decode()
+    assert not SponsorInvoice.objects.exists()
+
+
+def test_issuing_takes_the_sponsors_change_permission(client, school):
+    viewer = user("auditor")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_sponsor"))
+    client.force_login(viewer)
+    url = reverse("admin:payments_sponsor_invoices", args=[school["gi"].pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"cohort": ""}).status_code == 403
+    assert not SponsorInvoice.objects.exists()
