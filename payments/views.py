@@ -13,6 +13,7 @@ from enrollment.models import Enrollment
 from enrollment.views import StatusPageSection
 from payments import services
 from payments.models import EntryKind, LedgerEntry
+from payments.online_views import allow_stripe_checkout
 from payments.receipts import receipt_download
 from payments.templatetags.money import money
 
@@ -21,14 +22,21 @@ from payments.templatetags.money import money
 @require_http_methods(["GET"])
 def payments(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
+    balance = services.balance(enrollment)
+    student_due = next(p.due for p in balance.payers if p.payer is None)
+    online = services.online_payment_enabled()
     context = {
         "enrollment": enrollment,
         "cohort": enrollment.cohort,
         "course": enrollment.cohort.course,
         "entries": LedgerEntry.objects.filter(enrollment=enrollment).select_related("payer").order_by("at", "pk"),
-        "balance": services.balance(enrollment),
+        "balance": balance,
+        # "Pay now" (Stripe Checkout) when the school has turned it on and the student owes something.
+        "pay_online": online and student_due > 0,
+        "student_due": student_due,
     }
-    return render(request, "payments/payments.html", context)
+    response = render(request, "payments/payments.html", context)
+    return allow_stripe_checkout(response) if context["pay_online"] else response
 
 
 def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
@@ -44,12 +52,13 @@ def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
     }
     if sponsors:
         text += " " + _("Your sponsors pay the rest: %(names)s.") % {"names": ", ".join(p.name for p in sponsors)}
-    return StatusPageSection(
-        title=_("Tuition and payments"),
-        text=text,
-        link_text=_("Charges and payments"),
-        url=reverse("payments:payments", kwargs={"token": enrollment.token}),
-    )
+    url = reverse("payments:payments", kwargs={"token": enrollment.token})
+    if services.online_payment_enabled() and student.due > 0:
+        # The payments page shows the amount and the entries before the button that leads to Stripe.
+        return StatusPageSection(
+            title=_("Tuition and payments"), text=text, link_text=_("Pay now"), url=url + "#pay-online"
+        )
+    return StatusPageSection(title=_("Tuition and payments"), text=text, link_text=_("Charges and payments"), url=url)
 
 
 @never_cache

@@ -147,6 +147,7 @@ GROUP_MIGRATIONS = (
     ("clinical", "0002_staff_permissions", "staff_run_clinicals"),
     ("enrollment", "0016_staff_certificates_and_exam_attempts", "staff_keep_certificates"),
     ("payments", "0002_staff_permissions", "staff_run_payments"),
+    ("payments", "0004_staff_see_online_payments", "staff_see_online_payments"),
     ("skills", "0002_staff_permissions", "staff_keep_skills"),
 )
 

@@ -69,6 +69,10 @@ ERROR_CODES: dict[str, str] = {
     "amount_invalid": "An amount that is not positive, not in cents, or implausibly large.",
     "method_invalid": "A payment method that does not exist.",
     "already_reversed": "A ledger entry reversed twice, or a reversal reversed.",
+    "online_payment_off": "Paying online asked for while the Stripe keys are not set.",
+    "nothing_due": "Paying online when the student owes nothing.",
+    "payment_provider_unavailable": "Stripe refused or did not answer when a checkout was made; nothing was charged.",
+    "webhook_unverified": "A Stripe webhook call whose signature is missing, wrong or too old, or not an event.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

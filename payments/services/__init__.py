@@ -3,7 +3,8 @@ reversing entry), audited in the same transaction, and written with the enrollme
 derived from the entries, never stored.
 
 - ledger: post a charge, record a payment or a refund, reverse an entry; balances per enrollment and per payer;
-- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed.
+- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed;
+- online: paying with Stripe Checkout ("Pay now" makes the checkout; only the verified webhook posts the payment).
 """
 
 from payments.services.fees import charge_when_seated, fees_for
@@ -18,6 +19,7 @@ from payments.services.ledger import (
     record_refund,
     reverse_entry,
 )
+from payments.services.online import handle_webhook, online_payment_enabled, start_checkout, student_due
 
 __all__ = [
     "Balance",
@@ -27,8 +29,12 @@ __all__ = [
     "cents",
     "charge_when_seated",
     "fees_for",
+    "handle_webhook",
+    "online_payment_enabled",
     "post_charge",
     "record_payment",
     "record_refund",
     "reverse_entry",
+    "start_checkout",
+    "student_due",
 ]
