@@ -4,6 +4,7 @@ because there is more data. (How fast the pages are lives in bench/, not here.)"
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt
@@ -20,6 +21,7 @@ from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, Requirem
 from enrollment import services
 from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
+from payments.models import CheckoutAttempt, WebhookEvent, WebhookOutcome
 from skills import services as skills
 from skills.models import Attempt, Skill
 from tests.factories import (
@@ -175,6 +177,7 @@ class School:
             )
         self.grow_clinicals(seated, shifts=sessions)
         self.grow_skills(seated)
+        self.grow_online_payments(seated)
 
     def shift(self, *, days: int, places: int) -> Shift:
         """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
@@ -217,6 +220,37 @@ class School:
             future = self.shift(days=self.shifts_made + 3, places=5)
             for enrollment in seated[:2]:
                 clinical.book_shift(shift=future, enrollment=enrollment)
+
+    def grow_online_payments(self, seated: list[Enrollment]) -> None:
+        """Per round, a "Pay now" checkout for each seated student (rows as the webhook leaves them: Stripe is not
+        called here), with the webhook's events about it: one posted, one a session this site did not make."""
+        now = timezone.now()
+        for enrollment in seated:
+            n = CheckoutAttempt.objects.count()
+            attempt = CheckoutAttempt.objects.create(
+                enrollment=enrollment,
+                session_id=f"cs_test_{n}",
+                url=f"https://checkout.stripe.com/c/pay/cs_test_{n}",
+                nonce=f"nonce-{n}",
+                amount=Decimal("25.00"),
+                description="Tuition",
+                expires_at=now + datetime.timedelta(hours=1),
+            )
+            for outcome, session in (
+                (WebhookOutcome.POSTED, attempt.session_id),
+                (WebhookOutcome.UNKNOWN_SESSION, "x"),
+            ):
+                WebhookEvent.objects.create(
+                    event_id=f"evt_{n}_{outcome}",
+                    type="checkout.session.completed",
+                    outcome=outcome,
+                    session_id=session,
+                    amount=Decimal("25.00"),
+                    attempt=attempt if session == attempt.session_id else None,
+                    payload={"id": f"evt_{n}_{outcome}"},
+                )
+        self.checkout = CheckoutAttempt.objects.order_by("pk").first()
+        self.webhook_event = WebhookEvent.objects.order_by("pk").first()
 
     def grow_skills(self, seated: list[Enrollment]) -> None:
         """Per round, every seated student passes BVM and fails oxygen once, and is evaluated (every other one needs
@@ -265,6 +299,8 @@ class School:
         ]
         clinicals = [
             f"/my/{self.clinical_enrollment.token}/payments/",
+            f"/my/{self.checkout.enrollment.token}/payments/paid/",
+            f"/my/{self.checkout.enrollment.token}/payments/cancelled/",
             f"/my/{self.clinical_enrollment.token}/clinicals/",
             f"/my/{self.clinical_enrollment.token}/clinicals/bookings/{self.open_booking.pk}/contacts/",
             f"/preceptor/{self.preceptor_link.token}/",
@@ -319,6 +355,11 @@ class School:
             f"/admin/payments/ledgerentry/pay/{self.clinical_enrollment.pk}/",
             "/admin/payments/sponsor/",
             "/admin/payments/fee/",
+            "/admin/payments/webhookevent/",
+            "/admin/payments/webhookevent/?needs_staff=yes",
+            f"/admin/payments/webhookevent/{self.webhook_event.pk}/change/",
+            "/admin/payments/checkoutattempt/",
+            f"/admin/payments/checkoutattempt/{self.checkout.pk}/change/",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",

@@ -190,7 +190,7 @@ def online_payments(enrollment) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(enrollment=enrollment, kind="payment", method="online"))
 
 
-# --- "Pay now" ----------------------------------------------------------------------------------------------------------
+# --- "Pay now" --------------------------------------------------------------------------------------------------------
 
 
 def test_pay_now_makes_a_checkout_for_what_the_student_owes_and_posts_nothing(client, stripe_on, enrollment):
@@ -298,7 +298,7 @@ def test_pay_now_is_a_post_with_the_students_own_link(stripe_on, enrollment):
     assert stripe_on.checkouts == []
 
 
-# --- the webhook --------------------------------------------------------------------------------------------------------
+# --- the webhook ------------------------------------------------------------------------------------------------------
 
 
 def test_a_paid_checkout_posts_the_payment_and_emails_the_receipt(
@@ -450,7 +450,7 @@ def test_hostile_webhook_bodies_get_a_400_never_a_500(client, attempt):
     assert client.get(WEBHOOK).status_code == 405
 
 
-# --- the return pages and the back office -------------------------------------------------------------------------------
+# --- the return pages and the back office -----------------------------------------------------------------------------
 
 
 def test_the_return_pages_say_what_happens_next(client, attempt, enrollment):
@@ -523,3 +523,56 @@ def test_the_back_office_lists_run_the_same_queries_with_more_events(staff_clien
         deliver(staff_client, checkout_event(more, event_id=f"evt_{n}"))
         deliver(staff_client, checkout_event(more, event_id=f"evt_{n}_x", session_id=f"cs_other_{n}"))
     assert counts() == few
+
+
+# --- Stripe delivering at once, on PostgreSQL -------------------------------------------------------------------------
+#
+# The same event to several workers, and different events about one checkout, post one payment: the event's unique id
+# (written in the posting transaction) and the checkout's row lock hold. The negative control posts without them and
+# takes the money as many times as it is told.
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need a database server (CI runs it)"
+)
+
+
+def deliver_now(event: dict) -> None:
+    payload = json.dumps(event)
+    services.handle_webhook(payload=payload.encode(), signature=sign(payload))
+
+
+def paid_count(attempt: CheckoutAttempt) -> int:
+    return LedgerEntry.objects.filter(enrollment_id=attempt.enrollment_id, kind="payment").count()
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+@needs_postgresql
+def test_the_same_event_delivered_to_eight_workers_at_once_posts_once(race, attempt):
+    event = checkout_event(attempt)
+    assert race(8, lambda i: deliver_now(event)) == []
+    assert paid_count(attempt) == 1
+    assert WebhookEvent.objects.count() == 1
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+@needs_postgresql
+def test_eight_different_events_about_one_checkout_at_once_post_once(race, attempt):
+    kinds = ["checkout.session.completed", "checkout.session.async_payment_succeeded"]
+    assert race(8, lambda i: deliver_now(checkout_event(attempt, event_id=f"evt_{i}", type=kinds[i % 2]))) == []
+    assert paid_count(attempt) == 1
+    assert sorted(WebhookEvent.objects.values_list("outcome", flat=True)) == ["already_posted"] * 7 + ["posted"]
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+@needs_postgresql
+def test_negative_control_posting_without_the_event_table_and_the_lock_takes_the_money_each_time(race, attempt):
+    def naive(i: int) -> None:
+        services.record_payment(
+            enrollment=attempt.enrollment, amount=attempt.amount, method="online", actor=None, reference="pi_test_1"
+        )
+
+    assert race(8, naive) == []
+    assert paid_count(attempt) == 8
