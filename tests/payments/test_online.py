@@ -576,3 +576,16 @@ def test_negative_control_posting_without_the_event_table_and_the_lock_takes_the
 
     assert race(8, naive) == []
     assert paid_count(attempt) == 8
+
+
+def test_one_stripe_secret_without_the_other_is_a_warning(settings):
+    from django.core.checks import run_checks
+
+    def warnings() -> list[str]:
+        return [message.id for message in run_checks() if message.id == "payments.W001"]
+
+    assert warnings() == []
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    assert warnings() == ["payments.W001"]
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    assert warnings() == []
