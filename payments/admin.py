@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.admin_input import InputCheckingAdmin
 from enrollment.models import Enrollment
@@ -207,7 +208,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class NeedsStaffFilter(admin.SimpleListFilter):
-    title = _("needs staff")
+    title = gettext_lazy("needs staff")
     parameter_name = "needs_staff"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:

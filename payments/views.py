@@ -23,7 +23,7 @@ from payments.templatetags.money import money
 def payments(request: HttpRequest, token: str) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
     balance = services.balance(enrollment)
-    student_due = next(p.due for p in balance.payers if p.payer is None)
+    student_due = balance.student.due
     online = services.online_payment_enabled()
     context = {
         "enrollment": enrollment,

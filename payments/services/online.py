@@ -60,7 +60,7 @@ def from_cents(value: object) -> Decimal | None:
 
 def student_due(enrollment: Enrollment) -> Decimal:
     """What the student (not a sponsor) owes on the enrollment now; zero or less when nothing is owed."""
-    return next(p.due for p in balance(enrollment).payers if p.payer is None)
+    return balance(enrollment).student.due
 
 
 def stripe_client() -> stripe.StripeClient:
