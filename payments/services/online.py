@@ -31,9 +31,10 @@ SMALLEST_ONLINE_AMOUNT = Decimal("0.50")
 # rather than a second one made, so two tabs or a double click cannot take the money twice.
 CHECKOUT_LIFETIME = datetime.timedelta(hours=1)
 REUSE_UNTIL_BEFORE_EXPIRY = datetime.timedelta(minutes=15)
-# The student waits on this call: better a clear "try again" than a worker stuck for Stripe's default 80 s.
-STRIPE_TIMEOUT_SECONDS = 15
-STRIPE_RETRIES = 2
+# The student waits on this call: better a clear "try again" than a worker stuck for Stripe's default 80 s. One retry
+# (the same idempotency key, so never a second session) keeps the worst case under gunicorn's 30 s worker timeout.
+STRIPE_TIMEOUT_SECONDS = 10
+STRIPE_RETRIES = 1
 # The events that say a checkout's money has arrived: paid by card at once (completed, payment_status "paid"), or
 # later for a bank debit (async_payment_succeeded).
 PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
