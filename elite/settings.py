@@ -181,6 +181,13 @@ CLINICAL_PRECEPTOR_LINK_DAYS = int(os.environ.get("ELITE_CLINICAL_PRECEPTOR_LINK
 VERIFY_RATE_LIMIT = os.environ.get("ELITE_VERIFY_RATE_LIMIT", "60/h")
 # "Send the e-mail again" per address, whoever asks.
 RESEND_RATE_LIMIT = os.environ.get("ELITE_RESEND_RATE_LIMIT", "3/h")
+# Paying online with Stripe Checkout: on when both are set (the secret API key, sk_live_... or sk_test_..., and the
+# webhook endpoint's signing secret, whsec_...); without them the payments page says how to pay the office. Payments
+# are posted only from the webhook (/payments/stripe/webhook/), verified with the signing secret.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Where the Stripe API is: tests point this at a local stand-in so that no test reaches the network.
+STRIPE_API_BASE = "https://api.stripe.com"
 # bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.
 BENCH_HELLO = env_bool("ELITE_BENCH", False)
 

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.admin_input import InputCheckingAdmin
 from courses.spreadsheet import csv_download
@@ -24,6 +25,8 @@ from payments import services
 from payments.admin_reports import MoneyReportsMixin, SponsorPapersMixin
 from payments.forms import ApplyPlanForm, PaymentForm, ReverseForm
 from payments.models import (
+    NEEDS_STAFF,
+    CheckoutAttempt,
     Deposit,
     DepositRule,
     EntryKind,
@@ -34,6 +37,7 @@ from payments.models import (
     PlanStep,
     Sponsor,
     SponsorShare,
+    WebhookEvent,
 )
 from payments.receipts import receipt_download, receipt_number
 from payments.services import cents
@@ -375,3 +379,65 @@ class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             for row in rows
         )
         return csv_download(f"overdue-payments-{timezone.localdate().isoformat()}.csv", header, lines)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the webhook and "Pay now" write: staff look, nobody adds, edits or deletes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class NeedsStaffFilter(admin.SimpleListFilter):
+    title = gettext_lazy("needs staff")
+    parameter_name = "needs_staff"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", _("Yes: not posted, check it in Stripe"))]
+
+    def queryset(self, request: HttpRequest, queryset):
+        if self.value() == "yes":
+            return queryset.filter(outcome__in=NEEDS_STAFF)
+        return queryset
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(InputCheckingAdmin, ReadOnlyAdmin):
+    """Every verified event Stripe sent, with what was done about it; the ones that need staff are filtered."""
+
+    list_display = ["received_at", "type", "outcome", "shown_amount", "session_id", "attempt_enrollment", "note"]
+    list_filter = [NeedsStaffFilter, "outcome", "type", "livemode"]
+    list_select_related = ["attempt__enrollment__student", "attempt__enrollment__cohort"]
+    search_fields = ["event_id", "session_id"]
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def shown_amount(self, event: WebhookEvent) -> str:
+        return money(event.amount) if event.amount is not None else ""
+
+    @admin.display(description=_("enrollment"))
+    def attempt_enrollment(self, event: WebhookEvent) -> str:
+        return str(event.attempt.enrollment) if event.attempt else ""
+
+
+@admin.register(CheckoutAttempt)
+class CheckoutAttemptAdmin(InputCheckingAdmin, ReadOnlyAdmin):
+    """Each "Pay now": the Stripe session made for an enrollment, and whether the webhook posted it."""
+
+    list_display = ["created_at", "enrollment", "shown_amount", "status", "session_id", "entry"]
+    list_filter = ["status"]
+    list_select_related = ["enrollment__student", "enrollment__cohort", "entry"]
+    search_fields = ["session_id", "enrollment__student__last_name", "enrollment__student__email"]
+    readonly_fields = [f.name for f in CheckoutAttempt._meta.fields if f.name not in {"nonce", "url"}]
+    exclude = ["nonce", "url"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def shown_amount(self, attempt: CheckoutAttempt) -> str:
+        return money(attempt.amount)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class PaymentsConfig(AppConfig):
@@ -15,6 +16,7 @@ class PaymentsConfig(AppConfig):
         from enrollment.portal import register_roster_notes
         from enrollment.services import register_enrollment_listener
         from enrollment.views import register_status_page_section
+        from payments.checks import check_stripe_keys
         from payments.invoices import INVOICE_EMAIL, send_invoice
         from payments.receipts import RECEIPT_EMAIL, send_receipt
         from payments.services import charge_when_seated
@@ -30,3 +32,4 @@ class PaymentsConfig(AppConfig):
         register_roster_notes(roster_notes)
         register_seat_board_flags(seat_board_flags)
         register_sender(INVOICE_EMAIL, send_invoice)
+        checks.register(check_stripe_keys)

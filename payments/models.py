@@ -418,3 +418,96 @@ class SponsorInvoice(models.Model):
     def totals(self) -> dict[str, Decimal]:
         rows = self.rows()
         return {key: sum((row[key] for row in rows), Decimal(0)) for key in ("share", "paid", "due")}
+
+
+class CheckoutStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the payment")
+    PAID = "paid", _("Paid (posted to the ledger)")
+    NEEDS_STAFF = "needs_staff", _("Needs staff: not posted")
+
+
+class CheckoutAttempt(models.Model):
+    """A "Pay now": the Stripe Checkout Session made for an enrollment's amount. Nothing is posted when it is made;
+    the verified webhook posts the payment and links the entry here."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="checkout_attempts", verbose_name=_("enrollment")
+    )
+    session_id = models.CharField(_("Stripe session"), max_length=255, unique=True)
+    url = models.URLField(_("checkout address"), max_length=2000)
+    # Sent in the session's metadata and checked when the webhook names the session.
+    nonce = models.CharField(max_length=64, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=9, decimal_places=2)
+    description = models.CharField(_("for"), max_length=160)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CheckoutStatus.choices, default=CheckoutStatus.PENDING
+    )
+    entry = models.OneToOneField(
+        LedgerEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="checkout_attempt",
+        verbose_name=_("ledger entry"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("online checkout")
+        verbose_name_plural = _("online checkouts")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="checkout_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} (${self.amount})"
+
+
+class WebhookOutcome(models.TextChoices):
+    POSTED = "posted", _("Payment posted")
+    IGNORED = "ignored", _("Ignored (not an event we act on)")
+    NOT_PAID_YET = "not_paid_yet", _("Not paid yet (waiting for the bank)")
+    ALREADY_POSTED = "already_posted", _("Already posted from another event")
+    UNKNOWN_SESSION = "unknown_session", _("Needs staff: a session this site did not make")
+    MISMATCH = "mismatch", _("Needs staff: amount, currency or student differ from the checkout")
+
+
+NEEDS_STAFF = (WebhookOutcome.UNKNOWN_SESSION, WebhookOutcome.MISMATCH)
+
+
+class WebhookEvent(models.Model):
+    """Each verified Stripe event, once (the unique event id makes a second delivery a no-op), with what was done
+    about it; written in the same transaction as the payment it posts."""
+
+    event_id = models.CharField(_("Stripe event"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    livemode = models.BooleanField(_("live"), default=False)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=WebhookOutcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    session_id = models.CharField(_("Stripe session"), max_length=255, blank=True, db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=11, decimal_places=2, null=True, blank=True)
+    attempt = models.ForeignKey(
+        CheckoutAttempt,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("online checkout"),
+    )
+    entry = models.ForeignKey(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("ledger entry")
+    )
+    payload = models.JSONField(_("event as received"))
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("Stripe webhook event")
+        verbose_name_plural = _("Stripe webhook events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+    @property
+    def needs_staff(self) -> bool:
+        return self.outcome in NEEDS_STAFF

@@ -14,6 +14,7 @@ from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.views import StatusPageSection
 from payments import services
 from payments.models import EntryKind, LedgerEntry
+from payments.online_views import allow_stripe_checkout
 from payments.receipts import receipt_download
 from payments.templatetags.money import money
 
@@ -29,8 +30,16 @@ def payments(request: HttpRequest, token: str) -> HttpResponse:
         "entries": LedgerEntry.objects.filter(enrollment=enrollment).select_related("payer").order_by("at", "pk"),
     }
     status = services.payment_status_of([enrollment.pk])[enrollment.pk]
-    context |= {"balance": status.balance, "status": status}
-    return render(request, "payments/payments.html", context)
+    student_due = status.balance.student.due
+    context |= {
+        "balance": status.balance,
+        "status": status,
+        # "Pay now" (Stripe Checkout) when the school has turned it on and the student owes something.
+        "pay_online": services.online_payment_enabled() and student_due > 0,
+        "student_due": student_due,
+    }
+    response = render(request, "payments/payments.html", context)
+    return allow_stripe_checkout(response) if context["pay_online"] else response
 
 
 def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
@@ -40,7 +49,7 @@ def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
     balance = status.balance
     if not balance.charged:
         return None
-    student = next(p for p in balance.payers if p.payer is None)
+    student = balance.student
     sponsors = [p for p in balance.payers if p.payer is not None]
     text = _("You owe %(due)s of the %(charged)s charged.") % {
         "due": money(max(student.due, 0)),
@@ -51,12 +60,13 @@ def status_page_section(enrollment: Enrollment) -> StatusPageSection | None:
     if enrollment.status == EnrollmentStatus.ENROLLED:
         # The deposit and the plan's dates matter while the seat is held (the payments page keeps them afterwards).
         text += "".join(" " + line for line in _plan_lines(status))
-    return StatusPageSection(
-        title=_("Tuition and payments"),
-        text=text,
-        link_text=_("Charges and payments"),
-        url=reverse("payments:payments", kwargs={"token": enrollment.token}),
-    )
+    url = reverse("payments:payments", kwargs={"token": enrollment.token})
+    if services.online_payment_enabled() and student.due > 0:
+        # The payments page shows the amount and the entries before the button that leads to Stripe.
+        return StatusPageSection(
+            title=_("Tuition and payments"), text=text, link_text=_("Pay now"), url=url + "#pay-online"
+        )
+    return StatusPageSection(title=_("Tuition and payments"), text=text, link_text=_("Charges and payments"), url=url)
 
 
 @never_cache

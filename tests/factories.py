@@ -148,6 +148,7 @@ GROUP_MIGRATIONS = (
     ("enrollment", "0016_staff_certificates_and_exam_attempts", "staff_keep_certificates"),
     ("payments", "0002_staff_permissions", "staff_run_payments"),
     ("payments", "0004_staff_run_plans_and_deposits", "staff_run_plans"),
+    ("payments", "0007_staff_see_online_payments", "staff_see_online_payments"),
     ("skills", "0002_staff_permissions", "staff_keep_skills"),
 )
 

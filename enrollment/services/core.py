@@ -74,6 +74,10 @@ ERROR_CODES: dict[str, str] = {
     "plan_not_for_course": "A payment plan of another course or cohort than the enrollment's.",
     "nothing_to_invoice": "A sponsor's invoice with no share on it (nothing open, or none in that cohort).",
     "no_sponsor_email": "An invoice to e-mail to a sponsor that has no e-mail address on file.",
+    "online_payment_off": "Paying online asked for while the Stripe keys are not set.",
+    "nothing_due": "Paying online when the student owes nothing.",
+    "payment_provider_unavailable": "Stripe refused or did not answer when a checkout was made; nothing was charged.",
+    "webhook_unverified": "A Stripe webhook call whose signature is missing, wrong or too old, or not an event.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

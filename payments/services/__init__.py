@@ -8,7 +8,8 @@ derived from the entries, never stored.
 - deposits: the optional deposit that keeps a seat, and the lapse of a seat whose deposit is unpaid;
 - reminders: e-mails before instalments and deposits fall due, and when an instalment is overdue;
 - invoices: a sponsor's numbered invoice of its shares, kept as issued, e-mailed through the outbox on request;
-- reports: staff's figures (balances per cohort, payments per month, WIOA / GI Bill clock hours per week).
+- reports: staff's figures (balances per cohort, payments per month, WIOA / GI Bill clock hours per week);
+- online: paying with Stripe Checkout ("Pay now" makes the checkout; only the verified webhook posts the payment).
 """
 
 from payments.services.deposits import DEPOSIT_LAPSED_EMAIL, deposit_rule_for, lapse_unpaid_deposits
@@ -25,6 +26,7 @@ from payments.services.ledger import (
     record_refund,
     reverse_entry,
 )
+from payments.services.online import handle_webhook, online_payment_enabled, start_checkout, student_due
 from payments.services.plans import (
     InstalmentLine,
     InstalmentState,
@@ -73,9 +75,13 @@ __all__ = [
     "payment_status_of",
     "payments_by_month",
     "plan_for",
+    "handle_webhook",
+    "online_payment_enabled",
     "post_charge",
     "record_payment",
     "record_refund",
     "reverse_entry",
     "send_payment_reminders",
+    "start_checkout",
+    "student_due",
 ]

@@ -225,6 +225,11 @@ class Balance:
     def paid(self) -> Decimal:
         return sum((p.paid for p in self.payers), Decimal(0))
 
+    @property
+    def student(self) -> PayerBalance:
+        """The student's own part (balances_of always lists it first)."""
+        return next(p for p in self.payers if p.payer is None)
+
 
 def balances_of(enrollment_ids: list[int]) -> dict[int, Balance]:
     """Each enrollment's balance, and each payer's part of it, from the ledger and the sponsors' shares. Two queries.

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from payments.services import cents
+from payments.services.ledger import cents
 
 register = template.Library()
 

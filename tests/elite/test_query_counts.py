@@ -18,12 +18,13 @@ from django.utils import timezone
 
 from clinical import services as clinical
 from clinical.models import ClinicalMinimum, MinimumKind, Shift, Site, SiteKind
-from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, RequirementStage
+from courses.models import INSTRUCTORS_GROUP, CohortStatus, CourseDate, RequirementStage, SchoolProfile
 from enrollment import services
 from enrollment.models import AuditEvent, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services import AttendanceEntry
 from payments import services as payments
 from payments.models import (
+    CheckoutAttempt,
     Deposit,
     DepositRule,
     DueRule,
@@ -33,6 +34,8 @@ from payments.models import (
     Sponsor,
     SponsorKind,
     SponsorShare,
+    WebhookEvent,
+    WebhookOutcome,
 )
 from skills import services as skills
 from skills.models import Attempt, Skill
@@ -213,6 +216,7 @@ class School:
             )
         invoice = payments.issue_invoice(sponsor=self.wioa, actor=None)  # the sponsor's list of invoices grows too
         self.invoice = getattr(self, "invoice", invoice)  # the PDF walked is the first one
+        self.grow_online_payments(seated)
 
     def shift(self, *, days: int, places: int) -> Shift:
         """An 8-hour shift starting half a day after this time of day, `days` from now (never during a session)."""
@@ -255,6 +259,37 @@ class School:
             future = self.shift(days=self.shifts_made + 3, places=5)
             for enrollment in seated[:2]:
                 clinical.book_shift(shift=future, enrollment=enrollment)
+
+    def grow_online_payments(self, seated: list[Enrollment]) -> None:
+        """Per round, a "Pay now" checkout for each seated student (rows as the webhook leaves them: Stripe is not
+        called here), with the webhook's events about it: one posted, one a session this site did not make."""
+        now = timezone.now()
+        for enrollment in seated:
+            n = CheckoutAttempt.objects.count()
+            attempt = CheckoutAttempt.objects.create(
+                enrollment=enrollment,
+                session_id=f"cs_test_{n}",
+                url=f"https://checkout.stripe.com/c/pay/cs_test_{n}",
+                nonce=f"nonce-{n}",
+                amount=Decimal("25.00"),
+                description="Tuition",
+                expires_at=now + datetime.timedelta(hours=1),
+            )
+            for outcome, session in (
+                (WebhookOutcome.POSTED, attempt.session_id),
+                (WebhookOutcome.UNKNOWN_SESSION, "x"),
+            ):
+                WebhookEvent.objects.create(
+                    event_id=f"evt_{n}_{outcome}",
+                    type="checkout.session.completed",
+                    outcome=outcome,
+                    session_id=session,
+                    amount=Decimal("25.00"),
+                    attempt=attempt if session == attempt.session_id else None,
+                    payload={"id": f"evt_{n}_{outcome}"},
+                )
+        self.checkout = CheckoutAttempt.objects.order_by("pk").first()
+        self.webhook_event = WebhookEvent.objects.order_by("pk").first()
 
     def grow_skills(self, seated: list[Enrollment]) -> None:
         """Per round, every seated student passes BVM and fails oxygen once, and is evaluated (every other one needs
@@ -303,6 +338,8 @@ class School:
         ]
         clinicals = [
             f"/my/{self.clinical_enrollment.token}/payments/",
+            f"/my/{self.checkout.enrollment.token}/payments/paid/",
+            f"/my/{self.checkout.enrollment.token}/payments/cancelled/",
             f"/my/{self.clinical_enrollment.token}/clinicals/",
             f"/my/{self.clinical_enrollment.token}/clinicals/bookings/{self.open_booking.pk}/contacts/",
             f"/preceptor/{self.preceptor_link.token}/",
@@ -378,6 +415,11 @@ class School:
             f"/admin/payments/sponsor/{self.wioa.pk}/invoices/{self.invoice.pk}.pdf",
             f"/admin/payments/sponsor/{self.wioa.pk}/clock-hours/",
             f"/admin/payments/sponsor/{self.wioa.pk}/clock-hours.csv",
+            "/admin/payments/webhookevent/",
+            "/admin/payments/webhookevent/?needs_staff=yes",
+            f"/admin/payments/webhookevent/{self.webhook_event.pk}/change/",
+            "/admin/payments/checkoutattempt/",
+            f"/admin/payments/checkoutattempt/{self.checkout.pk}/change/",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",
@@ -435,6 +477,9 @@ def measure(school: School) -> dict[str, int]:
     for who, url in school.pages():
         client = clients[who]
         client.get(url)  # the first visit may create a session or a CSRF cookie
+        # The school's profile stays in memory for a minute (SchoolProfile.current): renewed here, so the minute never
+        # ends during a measured visit, which would then count one more query whatever the data's size.
+        SchoolProfile.remember(SchoolProfile.current())
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
