@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import statistics
@@ -35,6 +36,9 @@ def main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="print cProfile's top functions for each page")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--callers", action="append", default=[], help="with --cprofile: who calls these functions")
+    parser.add_argument(
+        "--explain", type=float, metavar="MS", help="EXPLAIN ANALYZE each query; print those slower than MS"
+    )
     parser.add_argument("--sql", action="store_true", help="print each page's queries")
     args = parser.parse_args()
 
@@ -98,6 +102,18 @@ def main() -> None:
             f"{label:<40}{len(captured):>8}{statistics.median(cpu):>9.1f}{statistics.median(wall):>9.1f}{db_ms:>8.1f}",
             flush=True,
         )
+        if args.explain is not None:
+            for q in captured:
+                if not q["sql"].lstrip().upper().startswith("SELECT"):
+                    continue
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+                    plan = cursor.fetchone()[0]
+                plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+                if plan["Execution Time"] >= args.explain:
+                    print(
+                        f"    {plan['Execution Time']:8.2f} ms  {q['sql'][: int(os.environ.get('SQL_CHARS', '400'))]}"
+                    )
         if args.sql:
             for q in captured:
                 print(f"    {float(q['time']) * 1000:7.2f} ms  {q['sql'][:300]}")
