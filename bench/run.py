@@ -181,6 +181,11 @@ def prepare_fixtures() -> dict:
         if certificate
         else []
     )
+    # Payments: the books of a student with a sponsor's share and payments (the student's page, its admin ledger).
+    from payments.models import EntryKind, LedgerEntry, SponsorShare
+
+    shared = SponsorShare.objects.filter(enrollment__ledger__kind=EntryKind.PAYMENT).order_by("pk").first()
+    paying = shared.enrollment if shared else LedgerEntry.objects.order_by("pk").first().enrollment
     # Skills: the 40-student roster's lab day with four sheets of the day, and its affective evaluation.
     from skills.models import Skill
 
@@ -213,6 +218,13 @@ def prepare_fixtures() -> dict:
             ("lab day (40 students, 4 skills)", f"/instructor/cohorts/{roster.pk}/lab/?{sheets}", instructor_cookie),
             ("affective (40 students)", f"/instructor/cohorts/{roster.pk}/affective/", instructor_cookie),
             ("admin: skills attempts", "/admin/skills/attempt/", admin_cookie),
+            ("payments page", f"/my/{paying.token}/payments/", None),
+            ("admin: ledger", "/admin/payments/ledgerentry/", admin_cookie),
+            (
+                "admin: a student's ledger",
+                f"/admin/payments/ledgerentry/?enrollment__id__exact={paying.pk}",
+                admin_cookie,
+            ),
         ],
         "course": emt,
     }
@@ -555,7 +567,43 @@ def main() -> None:
     )
     if burst["error_samples"]:
         print(f"  errors seen: {burst['error_samples']}")
+    print()
+    for line in check_targets(result):
+        print(line)
     print(f"written: {RESULTS / 'latest.json'}")
+
+
+# Issue 16's targets: pages at least this share of the stack's limit (hello-world), and at scale each page within
+# 1.5x of its demo cost with the same query count.
+FLOORS = {"status page": 0.10, "roster (40 students)": 0.05, "admin: cohorts": 0.03}
+SCALE_SLOWDOWN = 1.5
+
+
+def check_targets(result: dict) -> list[str]:
+    """Each target, met or not, from this run (and, for the scale comparison, the other size's last run)."""
+    lines = ["targets (issue 16):"]
+    ratios = {page["page"]: page for page in result["pages"]}
+    for label, floor in FLOORS.items():
+        if label in ratios:
+            ratio = ratios[label]["ratio"]
+            lines.append(f"  {'ok  ' if ratio >= floor else 'MISS'} {label}: ratio {ratio:.3f} (at least {floor})")
+    other = RESULTS / ("demo.json" if result["data"] == "scale" else "scale.json")
+    if not other.exists():
+        lines.append(f"  (no {other.name} yet: run the other size to compare demo and scale)")
+        return lines
+    others = {page["page"]: page for page in json.loads(other.read_text())["pages"]}
+    demo, scale = (ratios, others) if result["data"] == "demo" else (others, ratios)
+    for label, page in demo.items():
+        if label == "hello-world" or label not in scale:
+            continue
+        slower = page["ratio"] / scale[label]["ratio"] if scale[label]["ratio"] else float("inf")
+        same = page["queries"] == scale[label]["queries"]
+        ok = slower <= SCALE_SLOWDOWN and same
+        lines.append(
+            f"  {'ok  ' if ok else 'MISS'} {label}: scale {slower:.2f}x slower than demo (at most {SCALE_SLOWDOWN}), "
+            f"queries {page['queries']} / {scale[label]['queries']}"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,9 +47,20 @@ class ShiftQuerySet(models.QuerySet):
         return self.filter(starts_at__gt=now or timezone.now())
 
     def with_booked(self) -> ShiftQuerySet:
-        """Annotate `booked`: the live bookings, the count the capacity rule uses."""
-        live = Q(bookings__status=BookingStatus.BOOKED, bookings__enrollment__status=EnrollmentStatus.ENROLLED)
-        return self.annotate(booked=models.Count("bookings", filter=live))
+        """Annotate `booked`: the live bookings, the count the capacity rule uses.
+
+        A subquery per shift, not a join and GROUP BY: the database then counts only the shifts of the page (the
+        admin's 100, the student's next few) instead of grouping every booking there is before sorting and cutting."""
+        live = (
+            Booking.objects.filter(
+                shift=models.OuterRef("pk"), status=BookingStatus.BOOKED, enrollment__status=EnrollmentStatus.ENROLLED
+            )
+            .order_by()
+            .values("shift")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(booked=Coalesce(models.Subquery(live), 0))
 
 
 class Shift(models.Model):

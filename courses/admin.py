@@ -464,6 +464,8 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
 
 @admin.register(ClassSession)
 class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    # Opened filtered to one cohort: no second COUNT(*) of every session of every cohort for "(N total)".
+    show_full_result_count = False
     list_display = ["cohort", "starts_at", "ends_at", "kind", "topic", "hours"]
     list_display_links = ["starts_at"]
     list_filter = [SessionCohortFilter, "kind", "cohort__course"]

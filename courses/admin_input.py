@@ -23,6 +23,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.text import smart_split
 from django.utils.translation import gettext as _
 
@@ -107,6 +108,17 @@ def too_many_words(model_admin: admin.ModelAdmin, request: HttpRequest, search_t
 class InputCheckingAdmin:
     """Mixed into a ModelAdmin (before it): searches, autocomplete boxes, actions and the date hierarchy check their
     input."""
+
+    def action_checkbox(self, obj: models.Model) -> str:
+        """Django's row checkbox, the same markup written out: its widget renders a template for every row, which
+        was a fifth of a 100-row list's time."""
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def get_search_results(self, request: HttpRequest, queryset: models.QuerySet, search_term: str):
         # The changelist and the autocomplete boxes both search through here; an admin with a search of its own

@@ -1646,6 +1646,8 @@ class CertificateAdmin(InputCheckingAdmin, admin.ModelAdmin):
     """Certificates are issued by `complete`, never added here; staff set the exam registration date and revoke one
     with a reason (its own page). Nothing is deleted."""
 
+    paginator = LargeTablePaginator
+    show_full_result_count = False
     form = CertificateForm
     list_display = ["code", "student", "cohort_code", "issued", "state", "exam_registered_on"]
     list_filter = [RevokedFilter, "issued_at"]

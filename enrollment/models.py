@@ -120,11 +120,14 @@ def evidence_path(credential: Credential, filename: str) -> str:
 
 class CredentialQuerySet(models.QuerySet):
     def on_file(self, *, enrollment: Enrollment | None = None) -> CredentialQuerySet:
-        """Credentials that count: not typed by a signup that is still unconfirmed (other than `enrollment`)."""
-        unproven = Q(submitted_with__isnull=False, submitted_with__confirmed_at__isnull=True)
+        """Credentials that count: not typed by a signup that is still unconfirmed (other than `enrollment`).
+
+        NOT EXISTS over the few unconfirmed enrollments (a partial index), not a join to every enrollment: with the
+        join, PostgreSQL merge-joined the whole enrollment table (0.8 s at 500,000) for the newest signups."""
+        unconfirmed = Enrollment.objects.filter(pk=models.OuterRef("submitted_with_id"), confirmed_at__isnull=True)
         if enrollment is not None:
-            unproven &= ~Q(submitted_with=enrollment)
-        return self.exclude(unproven)
+            unconfirmed = unconfirmed.exclude(pk=enrollment.pk)
+        return self.exclude(models.Exists(unconfirmed))
 
     def expiring_within(self, days: int, *, today: datetime.date | None = None) -> CredentialQuerySet:
         """Credentials that expire from today through `days` days from now."""
@@ -969,6 +972,8 @@ class Certificate(models.Model):
         verbose_name = _("certificate of completion")
         verbose_name_plural = _("certificates of completion")
         indexes = [
+            # The back office's list, newest first: a page read from the index, not every certificate sorted.
+            models.Index(fields=["issued_at", "id"], name="certificate_issued_idx"),
             models.Index(
                 fields=["issued_at"],
                 condition=Q(

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
@@ -202,6 +203,9 @@ def register_roster_links(provider: RosterLinks) -> None:
 
 @dataclass
 class RosterRow:
+    """One student on the roster. Its figures are cached: the page shows each row twice (a card on a phone, a table
+    row otherwise) and asks some of them several times; they are read only once build_roster() has filled the row."""
+
     enrollment: Enrollment
     credentials: list[CredentialLine]
     hours: Hours
@@ -215,39 +219,39 @@ class RosterRow:
     def student(self):
         return self.enrollment.student
 
-    @property
+    @cached_property
     def attended_hours(self) -> str:
         return Hours.text(self.hours.attended_minutes)
 
-    @property
+    @cached_property
     def scheduled_hours(self) -> str:
         return Hours.text(self.hours.scheduled_minutes)
 
-    @property
+    @cached_property
     def progress(self) -> str:
         return _("%(attended)s of %(hours)s h") % {
             "attended": self.attended_hours,
             "hours": f"{self.nominal_hours.normalize():f}",
         }
 
-    @property
+    @cached_property
     def attendance_percent(self) -> int | None:
         return self.hours.percent
 
-    @property
+    @cached_property
     def behind_on_hours(self) -> bool:
         return self.hours.at_risk(self.threshold)
 
-    @property
+    @cached_property
     def at_risk(self) -> bool:
         """Behind on the classroom hours, or on anything another app notes (clinicals)."""
         return self.behind_on_hours or any(note.at_risk for note in self.notes)
 
-    @property
+    @cached_property
     def phone_href(self) -> str:
         return tel_href(self.student.phone)
 
-    @property
+    @cached_property
     def ready_text(self) -> str:
         """ "Ready", or "2 missing: Classroom hours, Clearance documents", for the roster and its CSV."""
         if self.readiness is None:
@@ -260,7 +264,7 @@ class RosterRow:
             "items": ", ".join(item.label for item in missing),
         }
 
-    @property
+    @cached_property
     def credential_status(self) -> str:
         """The credential lines as one sentence, for the CSV."""
         return "; ".join(str(line) for line in self.credentials)

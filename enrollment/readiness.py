@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -38,11 +39,11 @@ class Readiness:
     enrollment: Enrollment
     items: tuple[ReadinessItem, ...]
 
-    @property
+    @cached_property
     def ready(self) -> bool:
         return all(item.met for item in self.items)
 
-    @property
+    @cached_property
     def missing(self) -> tuple[ReadinessItem, ...]:
         return tuple(item for item in self.items if not item.met)
 

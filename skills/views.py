@@ -10,9 +10,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -70,11 +73,13 @@ def lab_day(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect(_lab_day_url(cohort, chosen))
     progress = services.progress_of(enrollments, skills) if chosen else {}
+    options: dict[tuple[int, str], str] = {}
     rows = []
     for enrollment in enrollments:
         by_skill = {item.skill.pk: item for item in progress.get(enrollment.pk, [])}
         cells = [
-            (by_skill[skill.pk], result, criterion, note) for skill, result, criterion, note in form.cells(enrollment)
+            (by_skill[skill.pk], result, criterion, note, _criterion_options(options, skill, criterion))
+            for skill, result, criterion, note in form.cells(enrollment)
         ]
         complete = sum(1 for item in by_skill.values() if item.met)
         rows.append((enrollment, cells, complete))
@@ -97,6 +102,24 @@ def lab_day(request: HttpRequest, pk: int) -> HttpResponse:
         "action": _lab_day_url(cohort, chosen),
     }
     return render(request, "skills/lab_day.html", context, status=400 if form.errors else 200)
+
+
+def _criterion_options(made: dict[tuple[int, str], str], skill: Skill, criterion: BoundField) -> str:
+    """The <option>s of a cell's criterion list. Every student's list of one skill is the same but for the one
+    chosen, so each (skill, choice) is rendered once per page rather than once per cell (40 students x 4 skills x
+    every criterion was most of the page's time)."""
+    chosen = str(criterion.value())
+    key = (skill.pk, chosen)
+    if key not in made:
+        made[key] = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, mark_safe(" selected") if str(value) == chosen else "", text)
+                for value, text in criterion.field.choices
+            ),
+        )
+    return made[key]
 
 
 def _lab_day_url(cohort: Cohort, skills: list[Skill]) -> str:

@@ -100,7 +100,10 @@ def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.da
         parts = [
             _("%(what)s %(done)s of %(amount)s")
             % {
-                "what": SHORT_NAMES.get(item.minimum.kind, item.minimum.get_kind_display()),
+                # Looked up, not defaulted: get_kind_display() hashes every choice's label, per row.
+                "what": SHORT_NAMES[item.minimum.kind]
+                if item.minimum.kind in SHORT_NAMES
+                else item.minimum.get_kind_display(),
                 "done": f"{item.done.normalize():f}",
                 "amount": f"{item.minimum.amount.normalize():f}",
             }
@@ -139,6 +142,8 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         minimums.setdefault(minimum.course_id, []).append(minimum)
     for found in minimums.values():
         found.sort(key=lambda m: order.index(m.kind))
+    # Each minimum's name once, not per student (get_kind_display() translates and hashes every choice per call).
+    names = {m.pk: str(m.get_kind_display()) for found in minimums.values() for m in found}
     signed: dict[int, list[Booking]] = {e.pk: [] for e in enrollments}
     for booking in (
         Booking.objects.filter(enrollment__in=list(signed), signed_at__isnull=False, attended=True)
@@ -154,7 +159,7 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         for minimum in minimums.get(course_of[enrollment.pk], []):
             done = _done(minimum.kind, signed[enrollment.pk])
             words = {
-                "what": minimum.get_kind_display(),
+                "what": names[minimum.pk],
                 "done": f"{done.normalize():f}",
                 "amount": f"{minimum.amount.normalize():f}",
             }
@@ -164,7 +169,7 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
                 if met
                 else _("%(what)s: %(done)s of %(amount)s signed so far. Book and complete more clinical shifts.")
             ) % words
-            items.append(ReadinessItem(f"clinical:{minimum.kind}", str(minimum.get_kind_display()), met, sentence))
+            items.append(ReadinessItem(f"clinical:{minimum.kind}", names[minimum.pk], met, sentence))
         on_file = files[enrollment.pk]
         if on_file.requirements:
             last = max((timezone.localdate(b.shift.starts_at) for b in signed[enrollment.pk]), default=today)

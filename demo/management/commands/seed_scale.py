@@ -3,11 +3,14 @@ every status and 1,000,000 attendance rows; and, for the cohorts of courses with
 and patient contacts in the demo school's proportions (about two shifts a student, two contacts a shift, every
 finished shift signed); a certificate for every completed enrollment, and Registry exam attempts for a third; and
 skills attempts (every sheet of the level passed as often as it asks, one attempt in five a fail before it) and an
-affective evaluation for the seated students of cohorts that have begun, up to `--attempts`.
+affective evaluation for the seated students of cohorts that have begun, up to `--attempts`; and the books of every
+seated enrollment (its course's tuition and fees charged, completed ones paid in full, current ones in part, one in
+eight with a sponsor paying a share).
 
 Bulk inserts only: this is test data for measuring pages, not history made through the services (it has no audit
 trail). Run `seed_demo` first (the courses and users come from it). It is built once; a second run sees the data
-and stops, so `make bench SCALE=1` reuses it.
+and stops, so `make bench SCALE=1` reuses it (adding only a part a newer version of this command builds, such as the
+books, to a data set built before it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import itertools
 import random
 import secrets
 import time
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -36,6 +40,7 @@ from enrollment.models import (
     Student,
     new_certificate_code,
 )
+from payments.models import EntryKind, Fee, FeeKind, LedgerEntry, PaymentMethod, Sponsor, SponsorKind, SponsorShare
 from skills.models import AffectiveEvaluation, AffectiveRating, Attempt, AttemptResult, Skill
 
 S = EnrollmentStatus
@@ -75,13 +80,25 @@ class Command(BaseCommand):
         parser.add_argument("--attempts", type=int, default=1_000_000)
 
     def handle(self, *args, **options) -> None:
+        self.started = time.monotonic()
         if Student.objects.filter(email__endswith=EMAIL_DOMAIN).exists():
-            self.stdout.write("The scale data set is already built; reusing it.")
+            if LedgerEntry.objects.filter(enrollment__student__email__endswith=EMAIL_DOMAIN).exists():
+                self.stdout.write("The scale data set is already built; reusing it.")
+                return
+            # Built before the books were part of it: add them to the seated enrollments already there.
+            seated = list(
+                Enrollment.objects.filter(
+                    student__email__endswith=EMAIL_DOMAIN, status__in=[S.COMPLETED, S.DID_NOT_COMPLETE, S.ENROLLED]
+                ).select_related("cohort")
+            )
+            with transaction.atomic():
+                self.make_payments(seated, random.Random(7))
+            self.analyze()
+            self.say("done")
             return
         courses = list(Course.objects.order_by("display_order"))
         if not courses:
             raise CommandError("No courses: run `python manage.py seed_demo` first.")
-        self.started = time.monotonic()
         rng = random.Random(7)
         with transaction.atomic():
             students = self.make_students(options["students"], rng)
@@ -92,10 +109,14 @@ class Command(BaseCommand):
             self.make_clinicals(cohorts, seated, rng)
             self.make_certificates(seated)
             self.make_skills(cohorts, seated, options["attempts"], rng)
+            self.make_payments(seated, rng)
+        self.analyze()
+        self.say("done")
+
+    def analyze(self) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self.say("done")
 
     def say(self, what: str) -> None:
         self.stdout.write(f"[{time.monotonic() - self.started:6.1f} s] {what}")
@@ -389,3 +410,78 @@ class Command(BaseCommand):
             )
         self.insert(Attempt, attempts[:n], "skills attempts")
         self.insert(AffectiveEvaluation, evaluations, "affective evaluations")
+
+    def make_payments(self, seated: list[Enrollment], rng: random.Random) -> None:
+        """Every seated enrollment's charges (its course's tuition and fees), its payments (a graduate's in full, in
+        one or two; a current student's in part, or none yet), and for one in eight a sponsor's share and payment."""
+        sponsors = [
+            Sponsor.objects.get_or_create(
+                name=f"Scale sponsor {n}",
+                defaults={
+                    "kind": SponsorKind.values[n % len(SponsorKind.values)],
+                    "email": f"sponsor{n}{EMAIL_DOMAIN}" if n % 2 else "",
+                },
+            )[0]
+            for n in range(20)
+        ]
+        items_by_course: dict[int, list[tuple[str, Decimal]]] = {}
+        for course in Course.objects.all():
+            fees = Fee.objects.filter(course=course, cohort__isnull=True, kind=FeeKind.OTHER).order_by("name")
+            items = [(f"Tuition: {course.title}", course.tuition), *((fee.name, fee.amount) for fee in fees)]
+            items_by_course[course.pk] = [(name, amount) for name, amount in items if amount > 0]
+        cohort_course = dict(Cohort.objects.values_list("pk", "course_id"))
+        entries: list[LedgerEntry] = []
+        shares: list[SponsorShare] = []
+        methods = [PaymentMethod.CARD_TERMINAL, PaymentMethod.CHECK, PaymentMethod.CASH, PaymentMethod.ONLINE]
+        for k, enrollment in enumerate(seated):
+            items = items_by_course.get(cohort_course[enrollment.cohort_id], [])
+            if not items:
+                continue
+            at = enrollment.created_at
+            for name, amount in items:
+                entries.append(
+                    LedgerEntry(enrollment=enrollment, kind=EntryKind.CHARGE, amount=amount, description=name, at=at)
+                )
+            charged = sum((amount for _name, amount in items), Decimal(0))
+            student_part = charged
+            if k % 8 == 0:
+                sponsor = sponsors[k % len(sponsors)]
+                part = (charged / 2).quantize(Decimal("0.01"))
+                shares.append(SponsorShare(enrollment=enrollment, sponsor=sponsor, percent=Decimal(50)))
+                student_part -= part
+                if enrollment.status != S.ENROLLED or k % 16 == 0:
+                    entries.append(
+                        LedgerEntry(
+                            enrollment=enrollment,
+                            kind=EntryKind.PAYMENT,
+                            amount=-part,
+                            description=f"Payment from {sponsor.name}",
+                            payer=sponsor,
+                            method=PaymentMethod.SPONSOR,
+                            reference=f"PO-{k}",
+                            at=at + datetime.timedelta(days=14),
+                        )
+                    )
+            if enrollment.status == S.ENROLLED:
+                paid = [(student_part / 2).quantize(Decimal("0.01"))] if rng.random() < 0.7 else []
+            elif k % 2:
+                first = (student_part / 2).quantize(Decimal("0.01"))
+                paid = [first, student_part - first]
+            else:
+                paid = [student_part]
+            for n, amount in enumerate(paid):
+                if amount <= 0:
+                    continue
+                entries.append(
+                    LedgerEntry(
+                        enrollment=enrollment,
+                        kind=EntryKind.PAYMENT,
+                        amount=-amount,
+                        description="Payment from the student",
+                        method=methods[(k + n) % len(methods)],
+                        reference=f"R-{k}-{n}",
+                        at=at + datetime.timedelta(days=1 + 30 * n),
+                    )
+                )
+        self.insert(SponsorShare, shares, "sponsors' shares")
+        self.insert(LedgerEntry, entries, "ledger entries")
