@@ -147,6 +147,7 @@ GROUP_MIGRATIONS = (
     ("clinical", "0002_staff_permissions", "staff_run_clinicals"),
     ("enrollment", "0016_staff_certificates_and_exam_attempts", "staff_keep_certificates"),
     ("payments", "0002_staff_permissions", "staff_run_payments"),
+    ("payments", "0004_default_refund_policy", "staff_settle_refunds"),
     ("skills", "0002_staff_permissions", "staff_keep_skills"),
 )
 
@@ -183,6 +184,21 @@ def make_skill_sheets() -> None:
     module = importlib.import_module(f"skills.migrations.{name}")
     state_apps = MigrationExecutor(connection).loader.project_state(("skills", name)).apps
     module.load_sheets(state_apps, SimpleNamespace(connection=connection))
+
+
+def make_refund_policy() -> None:
+    """The school's default refund policy, as its data migration loads it (a transactional test flushes it).
+    Idempotent."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    name = "0004_default_refund_policy"
+    module = importlib.import_module(f"payments.migrations.{name}")
+    state_apps = MigrationExecutor(connection).loader.project_state(("payments", name)).apps
+    module.load_default_policy(state_apps, SimpleNamespace(connection=connection))
 
 
 def attend_in_full(enrollment) -> None:

@@ -69,6 +69,8 @@ ERROR_CODES: dict[str, str] = {
     "amount_invalid": "An amount that is not positive, not in cents, or implausibly large.",
     "method_invalid": "A payment method that does not exist.",
     "already_reversed": "A ledger entry reversed twice, or a reversal reversed.",
+    "refund_settled": "A refund proposal already confirmed or adjusted (settled once, under the enrollment's lock).",
+    "refund_stale": "The ledger changed since the refund was proposed; its figures were worked out again to check.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

@@ -3,7 +3,9 @@ reversing entry), audited in the same transaction, and written with the enrollme
 derived from the entries, never stored.
 
 - ledger: post a charge, record a payment or a refund, reverse an entry; balances per enrollment and per payer;
-- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed.
+- fees: what a seat costs (the course's tuition and fees, a cohort's overrides), charged once the seat is confirmed;
+- refunds: what the refund policy gives back when an enrollment ends (or a graduate's credit), proposed, then
+  confirmed or adjusted with a reason by staff, and settled through the ledger.
 """
 
 from payments.services.fees import charge_when_seated, fees_for
@@ -18,9 +20,14 @@ from payments.services.ledger import (
     record_refund,
     reverse_entry,
 )
+from payments.services.refunds import adjust_refund, confirm_refund, policy_answer, propose_refund
 
 __all__ = [
     "Balance",
+    "adjust_refund",
+    "confirm_refund",
+    "policy_answer",
+    "propose_refund",
     "PayerBalance",
     "balance",
     "balances_of",
