@@ -331,7 +331,14 @@ class RefundRule(models.Model):
         if self.basis == RefundRuleBasis.BEFORE_START:
             if self.bound == 0:
                 return _("Leaving on the first day, before any class: %(percent)s%% refunded.") % words
-            return _("Leaving at least %(n)s day(s) before the first day: %(percent)s%% refunded.") % words
+            return (
+                ngettext(
+                    "Leaving at least %(n)s day before the first day: %(percent)s%% refunded.",
+                    "Leaving at least %(n)s days before the first day: %(percent)s%% refunded.",
+                    self.bound,
+                )
+                % words
+            )
         return _("Leaving having attended up to %(n)s%% of the course's hours: %(percent)s%% refunded.") % words
 
 

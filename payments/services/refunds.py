@@ -30,6 +30,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from enrollment.models import Enrollment, Hours
 from enrollment.services import EnrollmentError, audit
@@ -96,7 +97,9 @@ def policy_answer(enrollment: Enrollment, *, now: datetime.datetime) -> PolicyAn
     nominal_minutes = int(course.nominal_hours * 60)
     rule = policy.rule_for(days_before=days_before, attended_minutes=attended, nominal_minutes=nominal_minutes)
     if days_before > 0:
-        where = _("Left %(days)s day(s) before the first day.") % {"days": days_before}
+        where = ngettext(
+            "Left %(days)s day before the first day.", "Left %(days)s days before the first day.", days_before
+        ) % {"days": days_before}
     else:
         where = _("Left having attended %(done)s h of the course's %(hours)s h.") % {
             "done": Hours.text(attended),

@@ -37,6 +37,7 @@ from courses.models import ClassSession, Cohort, Course, CredentialType, Require
 from enrollment import services
 from enrollment.converters import PrivateLinkTokenConverter
 from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Credential, Enrollment, Student, new_token
+from payments.models import RefundPolicy, RefundProposal
 from tests.factories import (
     credential_details,
     make_cohort,
@@ -103,6 +104,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
             enrollment=seated, session=past, status=AttendanceStatus.PRESENT, minutes=past.minutes
         )
         credential = make_credential(seated.student, cpr)
+        # A confirmed seat (charged) that withdrew: its refund waits in the staff's queue.
+        leaver = services.request_seat(
+            cohort=make_cohort(make_course()), student=student_details(), confirmed=True, actor=staff
+        )
+        services.withdraw(enrollment=leaver)
+        refund = RefundProposal.objects.get(enrollment=leaver)
         credential.evidence.save("card.pdf", ContentFile(PDF), save=True)
 
         objects = {
@@ -118,6 +125,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
             AuditEvent: AuditEvent.objects.filter(enrollment=pending).first(),
             User: bystander,
             Group: Group.objects.get(name="Staff"),
+            RefundProposal: refund,
+            RefundPolicy: RefundPolicy.objects.get(course=None),
         }
         yield SimpleNamespace(
             media=media,

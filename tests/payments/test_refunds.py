@@ -129,7 +129,7 @@ def test_the_default_policy_at_its_edges(cohort, day, minutes, percent, retained
 def test_the_rule_applied_is_written_out_for_staff(cohort):
     proposal = withdraw_on(seated(cohort), FIRST_DAY - datetime.timedelta(days=1))
     assert proposal.rule == (
-        "Leaving at least 1 day(s) before the first day: 100% refunded. Left 1 day(s) before the first day."
+        "Leaving at least 1 day before the first day: 100% refunded. Left 1 day before the first day."
     )
     later = seated(cohort)
     attended(later, 3000)
@@ -356,7 +356,7 @@ def test_staff_confirm_from_the_queue(client, cohort, staff):
     assert queue.status_code == 200 and "$1,000.00" in queue.content.decode()
     url = reverse("admin:payments_refund_confirm", args=[proposal.pk])
     page = client.get(url).content.decode()
-    assert "Charged $1,050.00; the school keeps $50.00." in page and "at least 1 day(s) before" in page
+    assert "Charged $1,050.00; the school keeps $50.00." in page and "at least 1 day before" in page
     assert client.post(url, {"method": "check", "reference": "2041"}).status_code == 302
     again = client.post(url, {"method": "check"})
     assert "already been settled" in again.content.decode()
