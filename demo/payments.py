@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from courses.models import Cohort
 from enrollment.models import EnrollmentStatus
 from payments import services
-from payments.models import LedgerEntry, PaymentMethod, Sponsor, SponsorKind, SponsorShare
+from payments.models import LedgerEntry, PaymentMethod, RefundProposal, Sponsor, SponsorKind, SponsorShare
 
 
 def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
@@ -42,6 +42,7 @@ def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
 
 def delete(enrollments) -> None:
     """The demo reset: the ledger is append-only, so only this removes the demo enrollments' entries (a raw DELETE
-    in the reset's transaction), then their sponsors' shares."""
+    in the reset's transaction), then their refund proposals and sponsors' shares."""
+    RefundProposal.objects.filter(enrollment__in=enrollments.values("pk")).delete()  # their lines go with them
     LedgerEntry.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(LedgerEntry.objects.db)
     SponsorShare.objects.filter(enrollment__in=enrollments.values("pk")).delete()
