@@ -21,14 +21,10 @@ Your choices
 You can ask to see the information we hold about you, to correct it, or to have it deleted where we are not required to keep it. Contact the school office, whose details are at the bottom of every page. If you are under 18, your parent or guardian may ask on your behalf."""
 )
 
+# What the school says about refunds beside the rules: the rules themselves (what is refunded when) are the payments
+# app's data, and the refund page writes them out above this text.
 DEFAULT_REFUND_POLICY = _(
-    """Before the course starts
-If you withdraw within three business days of signing up, or at any time before the first class, you receive a full refund of the tuition you paid, less a non-refundable application fee of $50 where one was charged.
-
-After the course starts
-If you withdraw after the first class, tuition is refunded in proportion to the scheduled hours not yet held: for example, withdrawing when 25% of the hours have been held refunds 75% of the tuition. No refund is due after 60% of the scheduled hours have been held. Books, uniforms and exam fees paid to third parties (such as the National Registry of EMTs) are not refunded by the school.
-
-If we cancel or move a cohort
+    """If we cancel or move a cohort
 If the school cancels a cohort, you receive a full refund, or you may move to another cohort at no cost. If the school changes a cohort's dates, you may withdraw for a full refund.
 
 How to ask for a refund

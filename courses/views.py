@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -136,8 +137,23 @@ def cohort_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# What the apps built on the catalogue add to a policy page, above the school's text: a provider returns the HTML of
+# its part (escaped, e.g. from render_to_string), or "" for nothing. The payments app writes the refund policy's rules,
+# which are its data, on /refunds/ this way (registered in its AppConfig.ready()), so the catalogue imports none of it
+# and the page keeps its address and name (courses:refunds) that the footer and the signup form link to.
+PolicySection = Callable[[], str]
+POLICY_SECTIONS: dict[str, list[PolicySection]] = {"privacy_notice": [], "refund_policy": []}
+
+
+def register_policy_section(field: str, provider: PolicySection) -> None:
+    """Add a provider of a part of the policy page `field` ("refund_policy" or "privacy_notice")."""
+    if provider not in POLICY_SECTIONS[field]:
+        POLICY_SECTIONS[field].append(provider)
+
+
 class PolicyView(TemplateView):
-    """The privacy notice or the refund policy: the text staff keep in the school profile."""
+    """The privacy notice or the refund policy: what the registered apps write of it (the refund rules), then the text
+    staff keep in the school profile."""
 
     template_name = "courses/policy.html"
     field = ""
@@ -147,6 +163,7 @@ class PolicyView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
         context["text"] = getattr(SchoolProfile.current(), self.field)
+        context["parts"] = [part for part in (provider() for provider in POLICY_SECTIONS[self.field]) if part]
         return context
 
 

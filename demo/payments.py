@@ -26,6 +26,7 @@ from payments.models import (
     PaymentMethod,
     PaymentPlan,
     PlanStep,
+    RefundProposal,
     Sponsor,
     SponsorInvoice,
     SponsorKind,
@@ -115,7 +116,8 @@ def build_plans(cohort: Cohort, on_plan: list, *, staff: AbstractUser) -> None:
 def delete(enrollments) -> None:
     """The demo reset: the ledger is append-only, so only this removes the demo enrollments' entries (a raw DELETE
     in the reset's transaction), then their sponsors' shares, and the invoices issued for their cohorts (kept as
-    issued, like the ledger). (Instalments and deposits go with the enrollments.)"""
+    issued, like the ledger), and their refund proposals. (Instalments and deposits go with the enrollments.)"""
     SponsorInvoice.objects.filter(cohort__in=enrollments.values("cohort"))._raw_delete(SponsorInvoice.objects.db)
+    RefundProposal.objects.filter(enrollment__in=enrollments.values("pk")).delete()  # their lines go with them
     LedgerEntry.objects.filter(enrollment__in=enrollments.values("pk"))._raw_delete(LedgerEntry.objects.db)
     SponsorShare.objects.filter(enrollment__in=enrollments.values("pk")).delete()

@@ -1,5 +1,6 @@
-"""The back office for money: fees per course (and a cohort's overrides), sponsors and their shares, and the ledger,
-which staff add to only through "Record a payment" and "Reverse" (custom views calling payments/services)."""
+"""The back office for money: fees per course (and a cohort's overrides), sponsors and their shares, the ledger,
+which staff add to only through "Record a payment" and "Reverse" (custom views calling payments/services), the refund
+policy and its rules, and the queue of proposed refunds, settled through "Confirm" and "Adjust"."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,7 +26,7 @@ from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError
 from payments import services
 from payments.admin_reports import MoneyReportsMixin, SponsorPapersMixin
-from payments.forms import ApplyPlanForm, PaymentForm, ReverseForm
+from payments.forms import ApplyPlanForm, PaymentForm, RefundAdjustForm, RefundConfirmForm, ReverseForm
 from payments.models import (
     NEEDS_STAFF,
     CheckoutAttempt,
@@ -36,6 +38,11 @@ from payments.models import (
     LedgerEntry,
     PaymentPlan,
     PlanStep,
+    RefundLine,
+    RefundPolicy,
+    RefundProposal,
+    RefundRule,
+    RefundStatus,
     Sponsor,
     SponsorShare,
     WebhookEvent,
@@ -445,3 +452,173 @@ class CheckoutAttemptAdmin(InputCheckingAdmin, ReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def shown_amount(self, attempt: CheckoutAttempt) -> str:
         return money(attempt.amount)
+
+
+class RefundRuleInline(admin.TabularInline):
+    model = RefundRule
+    extra = 1
+
+
+@admin.register(RefundPolicy)
+class RefundPolicyAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    list_display = ["__str__", "course", "registration_fee", "rule_count"]
+    list_select_related = ["course"]
+    inlines = [RefundRuleInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RefundPolicy]:
+        return super().get_queryset(request).annotate(rule_count=Count("rules"))
+
+    @admin.display(description=_("rules"), ordering="rule_count")
+    def rule_count(self, policy: RefundPolicy) -> int:
+        return policy.rule_count
+
+
+class RefundLineInline(admin.TabularInline):
+    model = RefundLine
+    fields = ["payer", "share", "paid", "retained", "proposed", "still_due", "refund"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: RefundProposal | None = None) -> bool:
+        return False
+
+
+@admin.register(RefundProposal)
+class RefundProposalAdmin(InputCheckingAdmin, admin.ModelAdmin):
+    """The refunds queue: each proposal with its figures; "Confirm" and "Adjust" settle it through the services."""
+
+    list_display = [
+        "proposed_at",
+        "enrollment",
+        "status",
+        "shown_charged",
+        "shown_retained",
+        "shown_refund",
+        "shown_still_due",
+        "settle",
+    ]
+    list_filter = ["status", "event"]
+    list_select_related = ["enrollment__student", "enrollment__cohort"]
+    search_fields = ["enrollment__student__last_name", "enrollment__student__email", "enrollment__cohort__code"]
+    readonly_fields = [f.name for f in RefundProposal._meta.fields]
+    inlines = [RefundLineInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RefundProposal]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(proposed_total=Sum("lines__proposed"), still_due_total=Sum("lines__still_due"))
+        )
+
+    @admin.display(description=_("charged"), ordering="charged")
+    def shown_charged(self, proposal: RefundProposal) -> str:
+        return money(proposal.charged)
+
+    @admin.display(description=_("kept by the school"), ordering="retained")
+    def shown_retained(self, proposal: RefundProposal) -> str:
+        return money(proposal.retained)
+
+    @admin.display(description=_("proposed refund"), ordering="proposed_total")
+    def shown_refund(self, proposal: RefundProposal) -> str:
+        return money(proposal.proposed_total or 0)
+
+    @admin.display(description=_("still due"), ordering="still_due_total")
+    def shown_still_due(self, proposal: RefundProposal) -> str:
+        return money(proposal.still_due_total or 0)
+
+    @admin.display(description=_("settle"))
+    def settle(self, proposal: RefundProposal) -> str:
+        if proposal.status != RefundStatus.PROPOSED:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:payments_refund_confirm", args=[proposal.pk]),
+            _("Confirm"),
+            reverse("admin:payments_refund_adjust", args=[proposal.pk]),
+            _("Adjust"),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RefundProposal | None = None) -> bool:
+        return False  # its page only shows it; Confirm and Adjust check the permission to settle it themselves
+
+    def has_delete_permission(self, request: HttpRequest, obj: RefundProposal | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/confirm/", view(self.confirm_view), name="payments_refund_confirm"),
+            path("<path:object_id>/adjust/", view(self.adjust_view), name="payments_refund_adjust"),
+            *super().get_urls(),
+        ]
+
+    def _proposal(self, request: HttpRequest, object_id: str) -> RefundProposal:
+        if not request.user.has_perms(["payments.change_refundproposal", "payments.add_ledgerentry"]):
+            raise PermissionDenied
+        proposal = self.get_object(request, unquote(object_id))
+        if proposal is None:
+            raise Http404(_("No such refund."))
+        return proposal
+
+    def confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Settle a proposed refund as the policy gives it."""
+        proposal = self._proposal(request, object_id)
+        form = RefundConfirmForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.confirm_refund(
+                    proposal=proposal,
+                    method=form.cleaned_data["method"],
+                    reference=form.cleaned_data["reference"],
+                    actor=request.user,
+                )
+            except EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(request, _("The refund is confirmed and posted to the ledger."))
+                return redirect(ledger_of(proposal.enrollment_id))
+        return self._settle_page(request, proposal, form, _("Confirm the refund"))
+
+    def adjust_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Settle a proposed refund with other amounts than the policy's, and the reason."""
+        proposal = self._proposal(request, object_id)
+        lines = proposal.lines.select_related("payer")
+        form = RefundAdjustForm(request.POST or None, lines=lines)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.adjust_refund(
+                    proposal=proposal,
+                    refunds=form.refunds(),
+                    reason=form.cleaned_data["reason"],
+                    method=form.cleaned_data["method"],
+                    reference=form.cleaned_data["reference"],
+                    actor=request.user,
+                )
+            except EnrollmentError as error:
+                form.add_error(None, ValidationError(error.message, code=error.code))
+            else:
+                messages.success(request, _("The adjusted refund is confirmed and posted to the ledger."))
+                return redirect(ledger_of(proposal.enrollment_id))
+        return self._settle_page(request, proposal, form, _("Adjust and confirm the refund"))
+
+    def _settle_page(self, request: HttpRequest, proposal: RefundProposal, form, submit_label: str) -> HttpResponse:
+        proposal = RefundProposal.objects.select_related("enrollment__student", "enrollment__cohort").get(
+            pk=proposal.pk
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Refund: %(student)s in %(cohort)s")
+            % {"student": proposal.enrollment.student, "cohort": proposal.enrollment.cohort.code},
+            "form": form,
+            "proposal": proposal,
+            "lines": proposal.lines.select_related("payer"),
+            "submit_label": submit_label,
+            "cancel_url": reverse("admin:payments_refundproposal_changelist"),
+            "explanation": proposal.rule,
+        }
+        return TemplateResponse(request, "admin/payments/refund_settle.html", context)

@@ -68,3 +68,46 @@ class InvoiceForm(forms.Form):
         else:
             self.fields["send"].disabled = True
             self.fields["send"].help_text = _("The sponsor has no e-mail address on file.")
+
+
+REFUND_METHODS = [
+    (value, label)
+    for value, label in PaymentMethod.choices
+    if value not in (PaymentMethod.ONLINE, PaymentMethod.SPONSOR)
+]
+
+
+class RefundConfirmForm(forms.Form):
+    method = forms.ChoiceField(label=_("Refunded by"), choices=REFUND_METHODS, initial=PaymentMethod.CHECK)
+    reference = forms.CharField(
+        label=_("Reference"), max_length=80, required=False, help_text=_("Check number or card transaction.")
+    )
+
+
+class RefundAdjustForm(RefundConfirmForm):
+    """A refund per payer of the proposal (prefilled with the proposed figure) and the reason; whether the reason and
+    the amounts are acceptable is the service's rule."""
+
+    reason = forms.CharField(
+        label=_("Why does the refund differ from the policy's?"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, lines, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"refund_{line.pk}"] = forms.DecimalField(
+                label=_("Refund to %(payer)s ($)") % {"payer": line.payer_name},
+                max_digits=9,
+                decimal_places=2,
+                min_value=Decimal(0),
+                max_value=Decimal("100000"),
+                initial=line.proposed,
+            )
+        self.order_fields([f"refund_{line.pk}" for line in self.lines] + ["reason", "method", "reference"])
+
+    def refunds(self) -> dict[int | None, Decimal]:
+        return {line.payer_id: self.cleaned_data[f"refund_{line.pk}"] for line in self.lines}

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from courses.models import Cohort, Course
 from enrollment.models import Enrollment
@@ -511,3 +512,237 @@ class WebhookEvent(models.Model):
     @property
     def needs_staff(self) -> bool:
         return self.outcome in NEEDS_STAFF
+
+
+class RefundRuleBasis(models.TextChoices):
+    BEFORE_START = "before_start", _("Days before the first day")
+    HOURS_ATTENDED = "hours_attended", _("Share of the course's hours attended")
+
+
+class RefundPolicyQuerySet(models.QuerySet):
+    def for_course(self, course_id: int) -> RefundPolicy | None:
+        """The policy a course's enrollments are settled by: its own override, else the school's (one query)."""
+        found = list(self.filter(Q(course_id=course_id) | Q(course__isnull=True)).prefetch_related("rules"))
+        return next((p for p in found if p.course_id), None) or next(iter(found), None)
+
+
+class RefundPolicy(models.Model):
+    """The refund policy as data: the school's (no course), or one course's override. Its rules decide the share
+    refunded; `registration_fee` is kept in every case. The public page /refunds/ is written from these rows."""
+
+    course = models.OneToOneField(
+        Course,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="refund_policy",
+        verbose_name=_("course"),
+        help_text=_("Leave empty for the school's policy; choose a course to give it its own."),
+    )
+    registration_fee = models.DecimalField(
+        _("non-refundable registration fee"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+        help_text=_("Kept whenever a student leaves (never more than was charged); the rules apply to the rest."),
+    )
+
+    objects = RefundPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refund policy")
+        verbose_name_plural = _("refund policies")
+        constraints = [
+            models.UniqueConstraint(
+                models.Value(1), condition=Q(course__isnull=True), name="refund_policy_one_for_the_school"
+            ),
+            models.CheckConstraint(condition=Q(registration_fee__gte=0), name="refund_policy_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Refund policy: %(course)s") % {"course": self.course.title if self.course_id else _("school")})
+
+    def rule_for(self, *, days_before: int, attended_minutes: int, nominal_minutes: int) -> RefundRule | None:
+        """The rule that applies to a student leaving `days_before` the first day (negative once it has passed)
+        having attended `attended_minutes` of the course's `nominal_minutes`.
+
+        Before the start: the rule with the most days that `days_before` reaches (at least N days before, N
+        included: "1 day" is the day before the first day). Otherwise, by hours: the rule with the smallest share
+        that the share attended does not exceed (up to N%, N included: exactly half attended is "up to 50%").
+        None when no rule applies (nothing is refunded)."""
+        rules = list(self.rules.all())
+        before = [r for r in rules if r.basis == RefundRuleBasis.BEFORE_START and days_before >= r.bound]
+        if before:
+            return max(before, key=lambda r: r.bound)
+        by_hours = [
+            r
+            for r in rules
+            if r.basis == RefundRuleBasis.HOURS_ATTENDED and attended_minutes * 100 <= r.bound * nominal_minutes
+        ]
+        return min(by_hours, key=lambda r: r.bound) if by_hours else None
+
+    def rows(self) -> list[tuple[str, Decimal]]:
+        """The rules as the public page's table: (when you leave, share refunded), before the start first (most days
+        first), then by hours attended (least first, each from the previous rule's share, exclusive, to its own,
+        inclusive). Uses the prefetched rules."""
+        rules = list(self.rules.all())
+        before = sorted((r for r in rules if r.basis == RefundRuleBasis.BEFORE_START), key=lambda r: -r.bound)
+        by_hours = sorted((r for r in rules if r.basis == RefundRuleBasis.HOURS_ATTENDED), key=lambda r: r.bound)
+        result = []
+        for rule in before:
+            if rule.bound == 0:
+                when = _("On the first day, before the first class")
+            else:
+                when = ngettext(
+                    "At least %(n)s day before the first day", "At least %(n)s days before the first day", rule.bound
+                ) % {"n": rule.bound}
+            result.append((when, rule.refund_percent))
+        previous = None
+        for rule in by_hours:
+            words = {"low": previous, "high": rule.bound}
+            if previous is None:
+                when = _("Up to %(high)s%% of the hours attended") % words
+            elif rule.bound == 100:
+                when = _("More than %(low)s%% of the hours attended") % words
+            else:
+                when = _("More than %(low)s%%, up to %(high)s%% of the hours attended") % words
+            result.append((when, rule.refund_percent))
+            previous = rule.bound
+        return result
+
+
+class RefundRule(models.Model):
+    """One line of a refund policy: "at least `bound` days before the first day: `refund_percent`% refunded", or
+    "up to `bound`% of the course's hours attended: `refund_percent`% refunded"."""
+
+    policy = models.ForeignKey(RefundPolicy, on_delete=models.CASCADE, related_name="rules")
+    basis = models.CharField(_("when"), max_length=16, choices=RefundRuleBasis.choices)
+    bound = models.PositiveSmallIntegerField(
+        _("days or share (%)"),
+        help_text=_(
+            "Days before the first day (at least, included), or the share of hours attended (up to, included)."
+        ),
+    )
+    refund_percent = models.DecimalField(
+        _("refunded (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("The share of the charges (less the registration fee) given back."),
+    )
+
+    class Meta:
+        ordering = ["policy", "-basis", "-bound"]
+        verbose_name = _("refund rule")
+        verbose_name_plural = _("refund rules")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "basis", "bound"], name="refund_rule_once_per_bound"),
+            models.CheckConstraint(
+                condition=Q(refund_percent__gte=0, refund_percent__lte=100), name="refund_rule_percent_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(basis="before_start") | Q(bound__lte=100), name="refund_rule_share_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+    def sentence(self) -> str:
+        """The rule for people, as the public page and the staff's queue say it."""
+        words = {"n": self.bound, "percent": f"{self.refund_percent.normalize():f}"}
+        if self.basis == RefundRuleBasis.BEFORE_START:
+            if self.bound == 0:
+                return _("Leaving on the first day, before any class: %(percent)s%% refunded.") % words
+            return (
+                ngettext(
+                    "Leaving at least %(n)s day before the first day: %(percent)s%% refunded.",
+                    "Leaving at least %(n)s days before the first day: %(percent)s%% refunded.",
+                    self.bound,
+                )
+                % words
+            )
+        return _("Leaving having attended up to %(n)s%% of the course's hours: %(percent)s%% refunded.") % words
+
+
+class RefundStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    ADJUSTED = "adjusted", _("Adjusted and confirmed")
+
+
+class RefundProposalQuerySet(models.QuerySet):
+    def open(self) -> RefundProposalQuerySet:
+        return self.filter(status=RefundStatus.PROPOSED)
+
+
+class RefundProposal(models.Model):
+    """What the policy gives back when an enrollment ends (a withdrawal, did not complete) or what a graduate paid
+    over the charges (completion), worked out once from the ledger and the policy, per payer (RefundLine). Staff
+    confirm it or adjust it with a reason; settling posts the refunds and the write-off through the ledger."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="refund_proposals")
+    event = models.CharField(_("on"), max_length=32)
+    rule = models.CharField(_("rule applied"), max_length=300)
+    # The policy's answer at the time of leaving, kept so the figures can be worked out again from the ledger.
+    refund_percent = models.DecimalField(_("refunded (%)"), max_digits=5, decimal_places=2)
+    registration_fee = models.DecimalField(_("registration fee kept"), max_digits=8, decimal_places=2)
+    charged = models.DecimalField(_("charged"), max_digits=10, decimal_places=2)
+    retained = models.DecimalField(_("kept by the school"), max_digits=10, decimal_places=2)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PROPOSED, db_index=True
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("why adjusted"), max_length=300, blank=True)
+
+    objects = RefundProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=Q(status="proposed"), name="refund_proposal_one_open_per_enrollment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Refund for %(enrollment)s") % {"enrollment": self.enrollment})
+
+
+class RefundLine(models.Model):
+    """One payer's part of a refund proposal: their share of the charges, what they paid (net of refunds), what the
+    school keeps of it, what is proposed back, what is still due, and what staff settled (`refund` once settled)."""
+
+    proposal = models.ForeignKey(RefundProposal, on_delete=models.CASCADE, related_name="lines")
+    payer = models.ForeignKey(Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    share = models.DecimalField(_("share of the charges"), max_digits=10, decimal_places=2)
+    paid = models.DecimalField(_("paid"), max_digits=10, decimal_places=2)
+    retained = models.DecimalField(_("kept"), max_digits=10, decimal_places=2)
+    proposed = models.DecimalField(_("proposed refund"), max_digits=10, decimal_places=2)
+    still_due = models.DecimalField(_("still due"), max_digits=10, decimal_places=2)
+    refund = models.DecimalField(_("refunded"), max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "payer__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "payer"], condition=Q(payer__isnull=False), name="refund_line_once_per_sponsor"
+            ),
+            models.UniqueConstraint(
+                fields=["proposal"], condition=Q(payer__isnull=True), name="refund_line_once_for_the_student"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer_name}: {self.proposed}"
+
+    @property
+    def payer_name(self) -> str:
+        return self.payer.name if self.payer_id else str(_("Student"))

@@ -1,9 +1,12 @@
-"""The student's payments page under their private link, and the status page's card that leads to it."""
+"""The student's payments page under their private link, the status page's card that leads to it, and the refund
+policy's rules on the public refund page."""
 
 from __future__ import annotations
 
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.views import StatusPageSection
 from payments import services
-from payments.models import EntryKind, LedgerEntry
+from payments.models import EntryKind, LedgerEntry, RefundPolicy
 from payments.online_views import allow_stripe_checkout
 from payments.receipts import receipt_download
 from payments.templatetags.money import money
@@ -102,3 +105,18 @@ def _plan_lines(status: services.PaymentStatus) -> list[str]:
             % {"amount": money(status.next_due.left), "day": date_format(status.next_due.instalment.due_on, "M j, Y")}
         )
     return lines
+
+
+def refund_policy_section() -> str:
+    """The refund page's rules, written from the refund policies (the school's, then each published course's
+    override); two queries whatever their number."""
+    policies = (
+        RefundPolicy.objects.filter(Q(course__isnull=True) | Q(course__is_published=True))
+        .select_related("course")
+        .prefetch_related("rules")
+        .order_by(F("course__display_order").asc(nulls_first=True), "course__title")
+    )
+    policies = list(policies)
+    if not policies:
+        return ""
+    return render_to_string("payments/_refund_rules.html", {"policies": policies})

@@ -149,6 +149,7 @@ GROUP_MIGRATIONS = (
     ("payments", "0002_staff_permissions", "staff_run_payments"),
     ("payments", "0004_staff_run_plans_and_deposits", "staff_run_plans"),
     ("payments", "0007_staff_see_online_payments", "staff_see_online_payments"),
+    ("payments", "0009_default_refund_policy", "staff_settle_refunds"),
     ("skills", "0002_staff_permissions", "staff_keep_skills"),
 )
 
@@ -185,6 +186,21 @@ def make_skill_sheets() -> None:
     module = importlib.import_module(f"skills.migrations.{name}")
     state_apps = MigrationExecutor(connection).loader.project_state(("skills", name)).apps
     module.load_sheets(state_apps, SimpleNamespace(connection=connection))
+
+
+def make_refund_policy() -> None:
+    """The school's default refund policy, as its data migration loads it (a transactional test flushes it).
+    Idempotent."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    name = "0009_default_refund_policy"
+    module = importlib.import_module(f"payments.migrations.{name}")
+    state_apps = MigrationExecutor(connection).loader.project_state(("payments", name)).apps
+    module.load_default_policy(state_apps, SimpleNamespace(connection=connection))
 
 
 def attend_in_full(enrollment) -> None:

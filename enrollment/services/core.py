@@ -78,6 +78,8 @@ ERROR_CODES: dict[str, str] = {
     "nothing_due": "Paying online when the student owes nothing.",
     "payment_provider_unavailable": "Stripe refused or did not answer when a checkout was made; nothing was charged.",
     "webhook_unverified": "A Stripe webhook call whose signature is missing, wrong or too old, or not an event.",
+    "refund_settled": "A refund proposal already confirmed or adjusted (settled once, under the enrollment's lock).",
+    "refund_stale": "The ledger changed since the refund was proposed; its figures were worked out again to check.",
     # completion, certificates and the Registry exam
     "not_ready": "A readiness item (hours, skills, clinicals, clearance...) is not met; the message lists each.",
     "already_revoked": "The certificate of completion is already revoked.",

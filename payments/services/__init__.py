@@ -10,6 +10,8 @@ derived from the entries, never stored.
 - invoices: a sponsor's numbered invoice of its shares, kept as issued, e-mailed through the outbox on request;
 - reports: staff's figures (balances per cohort, payments per month, WIOA / GI Bill clock hours per week);
 - online: paying with Stripe Checkout ("Pay now" makes the checkout; only the verified webhook posts the payment).
+- refunds: what the refund policy gives back when an enrollment ends (or a graduate's credit), proposed, then
+  confirmed or adjusted with a reason by staff, and settled through the ledger.
 """
 
 from payments.services.deposits import DEPOSIT_LAPSED_EMAIL, deposit_rule_for, lapse_unpaid_deposits
@@ -36,6 +38,7 @@ from payments.services.plans import (
     payment_status_of,
     plan_for,
 )
+from payments.services.refunds import adjust_refund, confirm_refund, policy_answer, propose_refund
 from payments.services.reminders import send_payment_reminders
 from payments.services.reports import (
     CLOCK_HOUR_KINDS,
@@ -58,6 +61,7 @@ __all__ = [
     "MoneyRow",
     "PayerBalance",
     "PaymentStatus",
+    "adjust_refund",
     "apply_plan",
     "balance",
     "balances_by_cohort",
@@ -66,18 +70,21 @@ __all__ = [
     "cents",
     "charge_when_seated",
     "clock_hours",
+    "confirm_refund",
     "deposit_rule_for",
     "fees_for",
+    "handle_webhook",
     "invoice_lines",
     "issue_invoice",
     "lapse_unpaid_deposits",
+    "online_payment_enabled",
     "overdue_report",
     "payment_status_of",
     "payments_by_month",
     "plan_for",
-    "handle_webhook",
-    "online_payment_enabled",
+    "policy_answer",
     "post_charge",
+    "propose_refund",
     "record_payment",
     "record_refund",
     "reverse_entry",

@@ -37,7 +37,16 @@ from courses.models import ClassSession, Cohort, Course, CredentialType, Require
 from enrollment import services
 from enrollment.converters import PrivateLinkTokenConverter
 from enrollment.models import Attendance, AttendanceStatus, AuditEvent, Credential, Enrollment, Student, new_token
-from payments.models import Deposit, DepositRule, DueRule, Instalment, PaymentPlan, PlanStep
+from payments.models import (
+    Deposit,
+    DepositRule,
+    DueRule,
+    Instalment,
+    PaymentPlan,
+    PlanStep,
+    RefundPolicy,
+    RefundProposal,
+)
 from tests.factories import (
     credential_details,
     make_cohort,
@@ -110,6 +119,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
         instalment = Instalment.objects.create(enrollment=seated, due_on=cohort.starts_on, amount=725, plan=plan)
         deposit = Deposit.objects.create(enrollment=seated, amount=100, due_on=cohort.starts_on)
         credential = make_credential(seated.student, cpr)
+        # A confirmed seat (charged) that withdrew: its refund waits in the staff's queue.
+        leaver = services.request_seat(
+            cohort=make_cohort(make_course()), student=student_details(), confirmed=True, actor=staff
+        )
+        services.withdraw(enrollment=leaver)
+        refund = RefundProposal.objects.get(enrollment=leaver)
         credential.evidence.save("card.pdf", ContentFile(PDF), save=True)
 
         objects = {
@@ -130,6 +145,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
             DepositRule: deposit_rule,
             Instalment: instalment,
             Deposit: deposit,
+            RefundProposal: refund,
+            RefundPolicy: RefundPolicy.objects.get(course=None),
         }
         yield SimpleNamespace(
             media=media,

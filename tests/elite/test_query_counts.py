@@ -31,6 +31,7 @@ from payments.models import (
     Instalment,
     PaymentPlan,
     PlanStep,
+    RefundPolicy,
     Sponsor,
     SponsorKind,
     SponsorShare,
@@ -140,6 +141,8 @@ class School:
         self.offered = self.sign_up(offer_cohort, self.cpr)
         services.withdraw(enrollment=left)
         self.withdrawn = left
+        # Its refund, proposed by the policy at the withdrawal (the staff's queue, confirm and adjust pages).
+        self.refund = left.refund_proposals.get()
         moving = self.sign_up(offer_cohort, self.cpr)
         services.move(enrollment=moving, to_cohort=self.open, actor=self.admin)
         self.moved = moving
@@ -159,6 +162,8 @@ class School:
             for _ in range(3):
                 self.sign_up(extra, self.cpr)
             make_session(extra)
+            # A withdrawal from it: one more refund in the staff's queue.
+            services.withdraw(enrollment=extra.enrollments.filter(status=S.ENROLLED).order_by("pk").first())
         for k in range(sessions):
             self.sessions.append(make_session(self.running, days_from_now=-(len(self.sessions) + k + 1)))
             make_session(self.open, days_from_now=40 + len(self.sessions) + k)
@@ -420,6 +425,13 @@ class School:
             f"/admin/payments/webhookevent/{self.webhook_event.pk}/change/",
             "/admin/payments/checkoutattempt/",
             f"/admin/payments/checkoutattempt/{self.checkout.pk}/change/",
+            "/admin/payments/refundproposal/",
+            "/admin/payments/refundproposal/?status__exact=proposed",
+            f"/admin/payments/refundproposal/{self.refund.pk}/change/",
+            f"/admin/payments/refundproposal/{self.refund.pk}/confirm/",
+            f"/admin/payments/refundproposal/{self.refund.pk}/adjust/",
+            "/admin/payments/refundpolicy/",
+            f"/admin/payments/refundpolicy/{RefundPolicy.objects.get(course=None).pk}/change/",
             "/admin/clinical/shift/",
             f"/admin/clinical/shift/{self.preceptor_link.shift_id}/change/",
             "/admin/clinical/site/",

@@ -1,6 +1,7 @@
 """Two staff recording payments at once, on PostgreSQL: each payment is its own appended entry under the
 enrollment's lock, so none is lost and the balance is their sum. (No negative control: an append-only ledger with a
-derived balance has no read-modify-write to lose; the test guards that it stays so.)"""
+derived balance has no read-modify-write to lose; the test guards that it stays so.) Staff confirming the same refund
+at once: the enrollment's lock lets one settle it, the others are told it is settled, and it is posted once."""
 
 from decimal import Decimal
 
@@ -8,9 +9,10 @@ import pytest
 from django.db import connection
 
 from enrollment import services as enrollment_services
+from enrollment.services import EnrollmentError
 from payments import services
-from payments.models import LedgerEntry
-from tests.factories import make_cohort, make_course, student_details
+from payments.models import LedgerEntry, RefundProposal, RefundStatus
+from tests.factories import make_cohort, make_course, make_refund_policy, student_details
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -69,3 +71,28 @@ def test_deposits_paid_while_two_lapse_jobs_run_are_never_lapsed_after_the_payme
             assert payment.at > lapses.get().at
         else:
             assert enrollment.status == EnrollmentStatus.ENROLLED and not lapses.exists()
+
+
+def test_a_refund_confirmed_by_five_staff_at_once_is_posted_once(race):
+    make_refund_policy()
+    enrollment = enrollment_services.request_seat(
+        cohort=make_cohort(course=make_course(tuition=Decimal("1050.00"))), student=student_details(), confirmed=True
+    )
+    services.record_payment(enrollment=enrollment, amount=Decimal("1050.00"), method="cash", actor=None)
+    enrollment_services.withdraw(enrollment=enrollment)
+    proposal = RefundProposal.objects.get(enrollment=enrollment)
+    refused = []
+
+    def confirm(i: int) -> None:
+        try:
+            services.confirm_refund(proposal=proposal, method="check", actor=None)
+        except EnrollmentError as error:
+            refused.append(error.code)
+
+    assert race(5, confirm) == []
+    assert refused == ["refund_settled"] * 4
+    assert RefundProposal.objects.get(pk=proposal.pk).status == RefundStatus.CONFIRMED
+    assert list(LedgerEntry.objects.filter(enrollment=enrollment, kind="refund").values_list("amount", flat=True)) == [
+        Decimal("1000.00")
+    ]
+    assert services.balance(enrollment).due == 0

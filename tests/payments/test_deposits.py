@@ -13,8 +13,17 @@ from enrollment import services as enrollment_services
 from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus, OutgoingEmail
 from enrollment.notifications import deliver
 from payments import services
-from payments.models import Deposit, DepositRule, PaymentMethod, Sponsor, SponsorKind, SponsorShare
-from tests.factories import make_cohort, make_course, student_details
+from payments.models import (
+    Deposit,
+    DepositRule,
+    PaymentMethod,
+    RefundProposal,
+    RefundStatus,
+    Sponsor,
+    SponsorKind,
+    SponsorShare,
+)
+from tests.factories import make_cohort, make_course, make_refund_policy, student_details
 
 pytestmark = pytest.mark.django_db
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
@@ -141,3 +150,21 @@ def test_the_student_sees_the_deposit_and_instalments_on_their_pages(client, coh
     pay(enrollment, "250.00")
     page = client.get(f"/my/{enrollment.token}/payments/").content.decode()
     assert "Your deposit of $250.00 is paid" in page
+
+
+def test_a_lapsed_seat_is_settled_by_the_refund_policy_so_it_owes_nothing_for_the_seat_it_lost(cohort, clock):
+    # The school's default policy (data migration): before the first day everything but the registration fee comes
+    # back. A student who paid part of the deposit and lost the seat is proposed that back, less the fee, and once
+    # staff confirm it the charges of the lost seat are written off: nothing stays due.
+    make_refund_policy()
+    unpaid = seated(cohort)
+    pay(unpaid, "100.00")
+    clock.move_to(at(7, 0))
+    assert services.lapse_unpaid_deposits() == 1
+    proposal = RefundProposal.objects.get(enrollment=unpaid)
+    assert (proposal.event, proposal.status) == ("lapse_unpaid", RefundStatus.PROPOSED)
+    student = proposal.lines.get(payer=None)
+    fee = proposal.registration_fee
+    assert fee > 0 and student.proposed == Decimal("100.00") - fee and student.still_due == 0
+    services.confirm_refund(proposal=proposal, method=PaymentMethod.CHECK, actor=None)
+    assert services.balance(unpaid).due == 0
