@@ -338,6 +338,9 @@ def test_staff_put_an_enrollment_on_a_plan_from_its_ledger(course, cohort, clien
     ledger = client.get(f"/admin/payments/ledgerentry/?enrollment__id__exact={enrollment.pk}").content.decode()
     assert f"/admin/payments/instalment/plan/{enrollment.pk}/" in ledger
     assert f"/admin/payments/ledgerentry/pay/{enrollment.pk}/" in ledger
+    for spoiled in ["²", "\x00", "9" * 40]:
+        response = client.get("/admin/payments/ledgerentry/", {"enrollment__id__exact": spoiled})
+        assert response.status_code < 500 and "/instalment/plan/" not in response.content.decode()
     other = three_payments(make_course(slug="paramedic"))
     refused = client.post(f"/admin/payments/instalment/plan/{enrollment.pk}/", {"plan": other.pk})
     assert refused.status_code == 200 and not instalments(enrollment)  # not a choice for this course
