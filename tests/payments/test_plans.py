@@ -348,3 +348,16 @@ def test_staff_put_an_enrollment_on_a_plan_from_its_ledger(course, cohort, clien
     assert done.status_code == 302
     assert len(instalments(enrollment)) == 3
     assert AuditEvent.objects.get(enrollment=enrollment, action="payments.plan_applied").actor == office
+
+
+def test_a_plan_or_deposit_for_a_cohort_of_another_course_is_refused(course, cohort):
+    from django.core.exceptions import ValidationError
+
+    from payments.models import DepositRule
+
+    other = make_course(slug="paramedic")
+    for rule in (PaymentPlan(name="Wrong", course=other, cohort=cohort), DepositRule(course=other, cohort=cohort)):
+        with pytest.raises(ValidationError) as caught:
+            rule.clean()
+        assert "cohort" in caught.value.message_dict
+    PaymentPlan(name="Right", course=course, cohort=cohort).clean()
