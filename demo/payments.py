@@ -1,8 +1,8 @@
 """The demo school's money, made through the payments services as the office would: the running EMT cohort's
 students pay part of their tuition, the Chicago Fire Department sponsors two of them, and one bounced check is
 reversed. A WIOA training account and the GI Bill pay for two more (whose attendance gives the clock-hour report its
-figures). (The charges themselves were posted when each seat was confirmed.) The course has a three-payment plan and
-a deposit for new seats; three running students are put on the plan, and one of them is behind."""
+figures). (The charges themselves were posted when each seat was confirmed.) The cohort has a three-payment plan and a
+deposit; three of its students are on the plan (one of them behind), and one owes the deposit."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from payments.models import (
     SponsorKind,
     SponsorShare,
 )
+from payments.services.deposits import deposit_when_seated
 
 
 def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
@@ -86,19 +87,19 @@ def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
             )
             if enrollment is seated[3]:
                 services.reverse_entry(entry=payment, reason="The check was returned unpaid.", actor=staff)
-    build_plans(cohort, seated[2:5], staff=staff)
+    build_plans(cohort, seated, staff=staff)
 
 
-def build_plans(cohort: Cohort, on_plan: list, *, staff: AbstractUser) -> None:
-    """The course's plan (a third on enrolling, a third two weeks before the start, the rest at mid-course) and its
-    deposit ($250 within 5 days), for seats taken from now on; three running students put on the plan by staff."""
-    course = cohort.course
-    plan, made = PaymentPlan.objects.get_or_create(name="Three payments", course=course)
-    if made:
-        PlanStep.objects.create(plan=plan, percent=Decimal("33.33"), due=DueRule.AFTER_ENROLLING, days=0)
-        PlanStep.objects.create(plan=plan, percent=Decimal("33.33"), due=DueRule.BEFORE_START, days=14)
-        PlanStep.objects.create(plan=plan, percent=Decimal("33.34"), due=DueRule.AFTER_ENROLLING, days=60)
-    DepositRule.objects.get_or_create(course=course, cohort=None, defaults={"amount": Decimal("250.00"), "days": 5})
+def build_plans(cohort: Cohort, seated: list, *, staff: AbstractUser) -> None:
+    """The cohort's plan (a third at once, a third two weeks before the start, the rest 60 days in) and its deposit
+    ($250 within 5 days of enrolling), both the cohort's own so a reset takes them away with it. Three students are
+    put on the plan by staff (one of them behind), and one who has paid nothing owes the deposit, as if just seated."""
+    plan = PaymentPlan.objects.create(name="Three payments", course=cohort.course, cohort=cohort)
+    PlanStep.objects.create(plan=plan, percent=Decimal("33.33"), due=DueRule.AFTER_ENROLLING, days=0)
+    PlanStep.objects.create(plan=plan, percent=Decimal("33.33"), due=DueRule.BEFORE_START, days=14)
+    PlanStep.objects.create(plan=plan, percent=Decimal("33.34"), due=DueRule.AFTER_ENROLLING, days=60)
+    DepositRule.objects.create(course=cohort.course, cohort=cohort, amount=Decimal("250.00"), days=5)
+    on_plan = seated[2:5]
     for enrollment in on_plan:
         try:
             services.apply_plan(enrollment=enrollment, plan=plan, actor=staff)
@@ -111,6 +112,11 @@ def build_plans(cohort: Cohort, on_plan: list, *, staff: AbstractUser) -> None:
     if behind is not None:
         shift = behind.next_due.instalment.due_on - (timezone.localdate() - datetime.timedelta(days=21))
         Instalment.objects.filter(enrollment_id=behind.enrollment_id).update(due_on=F("due_on") - shift)
+    # The first of the students paying for themselves with nothing paid (a bounced check counts as nothing).
+    balances = services.balances_of([e.pk for e in seated[2:]])
+    unpaid = next((e for e in seated[2:] if not balances[e.pk].paid), None)
+    if unpaid is not None:
+        deposit_when_seated(unpaid, now=timezone.now())
 
 
 def delete(enrollments) -> None:

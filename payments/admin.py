@@ -134,7 +134,7 @@ class LedgerEntryAdmin(MoneyReportsMixin, InputCheckingAdmin, admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # One enrollment's entries: offer to record a payment for it and to put it on a payment plan.
         value = request.GET.get("enrollment__id__exact", "")
-        enrollment_id = int(value) if value.isdigit() and len(value) < 12 else None
+        enrollment_id = int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
         return super().changelist_view(request, {"enrollment_id": enrollment_id, **(extra_context or {})})
 
     def get_urls(self) -> list[URLPattern]:

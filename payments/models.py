@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -230,6 +231,12 @@ class PaymentPlan(models.Model):
         where = self.cohort.code if self.cohort_id else self.course.title
         return f"{self.name} ({where})"
 
+    def clean(self) -> None:
+        if self.cohort_id and self.course_id and self.cohort.course_id != self.course_id:
+            raise ValidationError(
+                {"cohort": _("Choose a cohort of the course, or leave it empty.")}, code="other_course"
+            )
+
 
 class PlanStep(models.Model):
     """One instalment of a plan: an amount or a percentage of the student's share, due a number of days after
@@ -347,6 +354,12 @@ class DepositRule(models.Model):
     def __str__(self) -> str:
         where = self.cohort.code if self.cohort_id else self.course.title
         return f"${self.amount} within {self.days} days ({where})"
+
+    def clean(self) -> None:
+        if self.cohort_id and self.course_id and self.cohort.course_id != self.course_id:
+            raise ValidationError(
+                {"cohort": _("Choose a cohort of the course, or leave it empty.")}, code="other_course"
+            )
 
 
 class Deposit(models.Model):

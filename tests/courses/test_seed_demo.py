@@ -270,3 +270,16 @@ def test_the_demo_has_a_finished_cohort_completed_through_the_services(seeded_fo
 @pytest.fixture
 def seeded_for_completion(db):
     call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_payment_plan_with_one_student_behind_and_a_deposit_owed(seeded):
+    from payments.models import Deposit, Instalment
+    from payments.services import payment_status_of
+
+    on_plan = sorted(set(Instalment.objects.values_list("enrollment_id", flat=True)))
+    assert len(on_plan) >= 2
+    behind = [pk for pk, status in payment_status_of(on_plan).items() if status.overdue]
+    assert len(behind) == 1
+    [deposit] = Deposit.objects.all()
+    assert not payment_status_of([deposit.enrollment_id])[deposit.enrollment_id].deposit_paid

@@ -338,6 +338,9 @@ def test_staff_put_an_enrollment_on_a_plan_from_its_ledger(course, cohort, clien
     ledger = client.get(f"/admin/payments/ledgerentry/?enrollment__id__exact={enrollment.pk}").content.decode()
     assert f"/admin/payments/instalment/plan/{enrollment.pk}/" in ledger
     assert f"/admin/payments/ledgerentry/pay/{enrollment.pk}/" in ledger
+    for spoiled in ["²", "\x00", "9" * 40]:
+        response = client.get("/admin/payments/ledgerentry/", {"enrollment__id__exact": spoiled})
+        assert response.status_code < 500 and "/instalment/plan/" not in response.content.decode()
     other = three_payments(make_course(slug="paramedic"))
     refused = client.post(f"/admin/payments/instalment/plan/{enrollment.pk}/", {"plan": other.pk})
     assert refused.status_code == 200 and not instalments(enrollment)  # not a choice for this course
@@ -345,3 +348,16 @@ def test_staff_put_an_enrollment_on_a_plan_from_its_ledger(course, cohort, clien
     assert done.status_code == 302
     assert len(instalments(enrollment)) == 3
     assert AuditEvent.objects.get(enrollment=enrollment, action="payments.plan_applied").actor == office
+
+
+def test_a_plan_or_deposit_for_a_cohort_of_another_course_is_refused(course, cohort):
+    from django.core.exceptions import ValidationError
+
+    from payments.models import DepositRule
+
+    other = make_course(slug="paramedic")
+    for rule in (PaymentPlan(name="Wrong", course=other, cohort=cohort), DepositRule(course=other, cohort=cohort)):
+        with pytest.raises(ValidationError) as caught:
+            rule.clean()
+        assert "cohort" in caught.value.message_dict
+    PaymentPlan(name="Right", course=course, cohort=cohort).clean()
