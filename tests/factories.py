@@ -197,6 +197,10 @@ def make_refund_policy() -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
+    from payments.models import RefundPolicy
+
+    if RefundPolicy.objects.filter(course__isnull=True).exists():
+        return
     name = "0009_default_refund_policy"
     module = importlib.import_module(f"payments.migrations.{name}")
     state_apps = MigrationExecutor(connection).loader.project_state(("payments", name)).apps

@@ -54,6 +54,7 @@ from tests.factories import (
     make_credential,
     make_credential_type,
     make_groups,
+    make_refund_policy,
     make_requirement,
     make_session,
     make_student,
@@ -92,6 +93,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Simp
     media = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
         make_groups()
+        make_refund_policy()  # the migration's rows, gone after a transactional test's flush
         superuser = User.objects.create_superuser("root", "root@elite-ems.example", "pw")
         staff = User.objects.create_user("renee", "renee@elite-ems.example", "pw", is_staff=True)
         staff.groups.add(Group.objects.get(name="Staff"))

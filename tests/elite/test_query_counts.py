@@ -46,6 +46,7 @@ from tests.factories import (
     make_course,
     make_credential,
     make_credential_type,
+    make_refund_policy,
     make_requirement,
     make_session,
     make_skill_sheets,
@@ -60,6 +61,7 @@ class School:
     """A school that can grow: more cohorts, more people in them, more sessions and attendance."""
 
     def __init__(self) -> None:
+        make_refund_policy()  # the migration's rows, gone after a transactional test's flush
         self.cpr = make_credential_type()
         self.emt_license = make_credential_type("EMT", "EMT license")
         self.emt = make_course(slug="emt", title="Emergency Medical Technician")

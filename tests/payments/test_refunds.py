@@ -28,7 +28,7 @@ from payments.models import (
     SponsorKind,
     SponsorShare,
 )
-from tests.factories import make_cohort, make_course, make_groups, student_details
+from tests.factories import make_cohort, make_course, make_groups, make_refund_policy, student_details
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def refused(code: str, call, **kwargs) -> EnrollmentError:
 
 @pytest.fixture
 def cohort():
+    make_refund_policy()  # the migration's rows, gone after a transactional test's flush
     course = make_course(tuition=TUITION, nominal_hours=Decimal(HOURS))
     with time_machine.travel(at(FIRST_DAY - datetime.timedelta(days=40)), tick=False):
         return make_cohort(
