@@ -186,6 +186,31 @@ def prepare_fixtures() -> dict:
 
     shared = SponsorShare.objects.filter(enrollment__ledger__kind=EntryKind.PAYMENT).order_by("pk").first()
     paying = shared.enrollment if shared else LedgerEntry.objects.order_by("pk").first().enrollment
+    # The money's papers: a refund waiting in the staff's queue, the largest cohort's balances and clock hours, the
+    # sponsor with the most invoices, a student on a plan (the payments page with its instalments).
+    from django.db.models import Count
+
+    from payments.models import Instalment, RefundProposal, RefundStatus, Sponsor
+
+    refund = RefundProposal.objects.filter(status=RefundStatus.PROPOSED).order_by("pk").first()
+    sponsor = Sponsor.objects.annotate(n=Count("invoices")).order_by("-n", "pk").first()
+    on_plan = Instalment.objects.select_related("enrollment").order_by("pk").first()
+    reports = "/admin/payments/ledgerentry/reports"
+    money = [
+        ("payments page (on a plan)", f"/my/{on_plan.enrollment.token}/payments/", None),
+        ("admin: money reports", f"{reports}/", admin_cookie),
+        ("admin: balances per cohort", f"{reports}/balances/", admin_cookie),
+        ("admin: a cohort's balances", f"{reports}/balances/{running_cohort}/", admin_cookie),
+        ("admin: payments by month", f"{reports}/payments-by-month/", admin_cookie),
+        ("admin: a cohort's clock hours", f"{reports}/clock-hours/{running_cohort}/", admin_cookie),
+        ("admin: overdue payments", "/admin/payments/instalment/overdue/", admin_cookie),
+        ("admin: refunds to settle", "/admin/payments/refundproposal/?status__exact=proposed", admin_cookie),
+        ("admin: online checkouts", "/admin/payments/checkoutattempt/", admin_cookie),
+    ]
+    if sponsor:
+        money.append(("admin: a sponsor's invoices", f"/admin/payments/sponsor/{sponsor.pk}/invoices/", admin_cookie))
+    if refund:
+        money.append(("admin: confirm a refund", f"/admin/payments/refundproposal/{refund.pk}/confirm/", admin_cookie))
     # Skills: the 40-student roster's lab day with four sheets of the day, and its affective evaluation.
     from skills.models import Skill
 
@@ -225,6 +250,7 @@ def prepare_fixtures() -> dict:
                 f"/admin/payments/ledgerentry/?enrollment__id__exact={paying.pk}",
                 admin_cookie,
             ),
+            *money,
         ],
         "course": emt,
     }

@@ -5,12 +5,15 @@ finished shift signed); a certificate for every completed enrollment, and Regist
 skills attempts (every sheet of the level passed as often as it asks, one attempt in five a fail before it) and an
 affective evaluation for the seated students of cohorts that have begun, up to `--attempts`; and the books of every
 seated enrollment (its course's tuition and fees charged, completed ones paid in full, current ones in part, one in
-eight with a sponsor paying a share).
+eight with a sponsor paying a share); and the money's papers: a third of the seated students on a two-payment plan
+(some behind), deposits for some seats of open cohorts, a third of the withdrawn students' books settled by a refund
+(recent ones still waiting in the staff's queue), an invoice per sponsor per cohort it pays for, and the Stripe
+checkouts behind the online payments.
 
 Bulk inserts only: this is test data for measuring pages, not history made through the services (it has no audit
 trail). Run `seed_demo` first (the courses and users come from it). It is built once; a second run sees the data
 and stops, so `make bench SCALE=1` reuses it (adding only a part a newer version of this command builds, such as the
-books, to a data set built before it).
+books or the money's papers, to a data set built before it).
 """
 
 from __future__ import annotations
@@ -40,7 +43,25 @@ from enrollment.models import (
     Student,
     new_certificate_code,
 )
-from payments.models import EntryKind, Fee, FeeKind, LedgerEntry, PaymentMethod, Sponsor, SponsorKind, SponsorShare
+from payments.models import (
+    CheckoutAttempt,
+    CheckoutStatus,
+    Deposit,
+    EntryKind,
+    Fee,
+    FeeKind,
+    Instalment,
+    LedgerEntry,
+    PaymentMethod,
+    PaymentPlan,
+    RefundLine,
+    RefundProposal,
+    RefundStatus,
+    Sponsor,
+    SponsorInvoice,
+    SponsorKind,
+    SponsorShare,
+)
 from skills.models import AffectiveEvaluation, AffectiveRating, Attempt, AttemptResult, Skill
 
 S = EnrollmentStatus
@@ -82,17 +103,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         self.started = time.monotonic()
         if Student.objects.filter(email__endswith=EMAIL_DOMAIN).exists():
-            if LedgerEntry.objects.filter(enrollment__student__email__endswith=EMAIL_DOMAIN).exists():
+            has_books = LedgerEntry.objects.filter(enrollment__student__email__endswith=EMAIL_DOMAIN).exists()
+            has_papers = Instalment.objects.filter(enrollment__student__email__endswith=EMAIL_DOMAIN).exists()
+            if has_books and has_papers:
                 self.stdout.write("The scale data set is already built; reusing it.")
                 return
-            # Built before the books were part of it: add them to the seated enrollments already there.
-            seated = list(
-                Enrollment.objects.filter(
-                    student__email__endswith=EMAIL_DOMAIN, status__in=[S.COMPLETED, S.DID_NOT_COMPLETE, S.ENROLLED]
-                ).select_related("cohort")
-            )
+            # Built before the books (or the money's papers) were part of it: add them to the enrollments there.
             with transaction.atomic():
-                self.make_payments(seated, random.Random(7))
+                if not has_books:
+                    seated = list(
+                        Enrollment.objects.filter(
+                            student__email__endswith=EMAIL_DOMAIN,
+                            status__in=[S.COMPLETED, S.DID_NOT_COMPLETE, S.ENROLLED],
+                        ).select_related("cohort")
+                    )
+                    self.make_payments(seated, random.Random(7))
+                self.make_money_papers()
             self.analyze()
             self.say("done")
             return
@@ -110,6 +136,7 @@ class Command(BaseCommand):
             self.make_certificates(seated)
             self.make_skills(cohorts, seated, options["attempts"], rng)
             self.make_payments(seated, rng)
+            self.make_money_papers()
         self.analyze()
         self.say("done")
 
@@ -411,6 +438,15 @@ class Command(BaseCommand):
         self.insert(Attempt, attempts[:n], "skills attempts")
         self.insert(AffectiveEvaluation, evaluations, "affective evaluations")
 
+    def charges_by_course(self) -> dict[int, list[tuple[str, Decimal]]]:
+        """What a seat of each course is charged: its tuition and its other fees (those above $0)."""
+        items_by_course: dict[int, list[tuple[str, Decimal]]] = {}
+        for course in Course.objects.all():
+            fees = Fee.objects.filter(course=course, cohort__isnull=True, kind=FeeKind.OTHER).order_by("name")
+            items = [(f"Tuition: {course.title}", course.tuition), *((fee.name, fee.amount) for fee in fees)]
+            items_by_course[course.pk] = [(name, amount) for name, amount in items if amount > 0]
+        return items_by_course
+
     def make_payments(self, seated: list[Enrollment], rng: random.Random) -> None:
         """Every seated enrollment's charges (its course's tuition and fees), its payments (a graduate's in full, in
         one or two; a current student's in part, or none yet), and for one in eight a sponsor's share and payment."""
@@ -424,11 +460,7 @@ class Command(BaseCommand):
             )[0]
             for n in range(20)
         ]
-        items_by_course: dict[int, list[tuple[str, Decimal]]] = {}
-        for course in Course.objects.all():
-            fees = Fee.objects.filter(course=course, cohort__isnull=True, kind=FeeKind.OTHER).order_by("name")
-            items = [(f"Tuition: {course.title}", course.tuition), *((fee.name, fee.amount) for fee in fees)]
-            items_by_course[course.pk] = [(name, amount) for name, amount in items if amount > 0]
+        items_by_course = self.charges_by_course()
         cohort_course = dict(Cohort.objects.values_list("pk", "course_id"))
         entries: list[LedgerEntry] = []
         shares: list[SponsorShare] = []
@@ -485,3 +517,232 @@ class Command(BaseCommand):
                 )
         self.insert(SponsorShare, shares, "sponsors' shares")
         self.insert(LedgerEntry, entries, "ledger entries")
+
+    def make_money_papers(self) -> None:
+        """Built from the books already in the database (so it can be added to an older data set): plans, deposits,
+        refunds of withdrawn seats, sponsors' invoices and the online payments' checkouts."""
+        today = timezone.localdate()
+        scale = Enrollment.objects.filter(student__email__endswith=EMAIL_DOMAIN)
+        cohorts = {
+            pk: (course_id, starts_on, status)
+            for pk, course_id, starts_on, status in Cohort.objects.values_list("pk", "course_id", "starts_on", "status")
+        }
+        charged: dict[int, Decimal] = {}
+        paid: dict[int, Decimal] = {}
+        sponsor_paid: dict[int, Decimal] = {}
+        for enrollment_id, kind, amount, payer_id in LedgerEntry.objects.filter(
+            enrollment__student__email__endswith=EMAIL_DOMAIN
+        ).values_list("enrollment_id", "kind", "amount", "payer_id"):
+            if kind == EntryKind.CHARGE:
+                charged[enrollment_id] = charged.get(enrollment_id, Decimal(0)) + amount
+            elif kind == EntryKind.PAYMENT and payer_id is None:
+                paid[enrollment_id] = paid.get(enrollment_id, Decimal(0)) - amount
+            elif kind == EntryKind.PAYMENT:
+                sponsor_paid[enrollment_id] = sponsor_paid.get(enrollment_id, Decimal(0)) - amount
+        shared = dict(
+            SponsorShare.objects.filter(enrollment__student__email__endswith=EMAIL_DOMAIN).values_list(
+                "enrollment_id", "sponsor_id"
+            )
+        )
+        cent = Decimal("0.01")
+        self.make_plans_and_deposits(scale, cohorts, charged, paid, shared, today)
+        self.make_refunds(scale, cohorts, today)
+        # An invoice per sponsor per cohort that has begun: its shares as they stood a week after the first day.
+        lines: dict[tuple[int, int], list[dict[str, str | int]]] = {}
+        for pk, cohort_id, first, last, code, title in scale.filter(pk__in=list(shared)).values_list(
+            "pk", "cohort_id", "student__first_name", "student__last_name", "cohort__code", "cohort__course__title"
+        ):
+            if cohorts[cohort_id][1] > today - datetime.timedelta(days=7):
+                continue
+            share = (charged.get(pk, Decimal(0)) / 2).quantize(cent)
+            done = sponsor_paid.get(pk, Decimal(0))
+            lines.setdefault((shared[pk], cohort_id), []).append(
+                {
+                    "enrollment": pk,
+                    "student": f"{first} {last}",
+                    "cohort": code,
+                    "course": title,
+                    "share": str(share),
+                    "paid": str(done),
+                    "due": str(share - done),
+                }
+            )
+        invoices = [
+            SponsorInvoice(
+                sponsor_id=sponsor_id,
+                cohort_id=cohort_id,
+                lines=rows,
+                total_due=sum((Decimal(row["due"]) for row in rows), Decimal(0)),
+                issued_at=timezone.make_aware(
+                    datetime.datetime.combine(cohorts[cohort_id][1] + datetime.timedelta(days=7), datetime.time(10))
+                ),
+            )
+            for (sponsor_id, cohort_id), rows in sorted(lines.items(), key=lambda item: cohorts[item[0][1]][1])
+        ]
+        self.insert(SponsorInvoice, invoices, "sponsors' invoices")
+        # The online payments came through Stripe Checkout: each has its paid checkout.
+        checkouts = [
+            CheckoutAttempt(
+                enrollment_id=enrollment_id,
+                session_id=f"cs_scale_{pk}",
+                url=f"https://checkout.stripe.com/c/pay/cs_scale_{pk}",
+                nonce=f"scale-{pk}",
+                amount=-amount,
+                description="Tuition",
+                status=CheckoutStatus.PAID,
+                entry_id=pk,
+                created_at=at - datetime.timedelta(minutes=5),
+                expires_at=at + datetime.timedelta(hours=23, minutes=55),
+            )
+            for pk, enrollment_id, amount, at in LedgerEntry.objects.filter(
+                enrollment__student__email__endswith=EMAIL_DOMAIN, method=PaymentMethod.ONLINE
+            ).values_list("pk", "enrollment_id", "amount", "at")
+        ]
+        self.insert(CheckoutAttempt, checkouts, "online checkouts")
+
+    def make_plans_and_deposits(self, scale, cohorts, charged, paid, shared, today) -> None:
+        """A third of the seated students pay their share in two: half ten days before the first day, the rest a
+        month after it (so some current students are behind); one seat in four of the open cohorts that has paid
+        something owes a $100 deposit (paid: a deposit job run on this data lapses nobody)."""
+        plans = {
+            course.pk: PaymentPlan.objects.get_or_create(
+                name="Two payments", course=course, defaults={"applies_automatically": False}
+            )[0].pk
+            for course in Course.objects.all()
+        }
+        cent = Decimal("0.01")
+        instalments: list[Instalment] = []
+        deposits: list[Deposit] = []
+        seated = scale.filter(status__in=[S.COMPLETED, S.DID_NOT_COMPLETE, S.ENROLLED])
+        for pk, cohort_id, status, created_at in seated.values_list("pk", "cohort_id", "status", "created_at"):
+            course_id, starts_on, cohort_status = cohorts[cohort_id]
+            due = charged.get(pk, Decimal(0))
+            if pk in shared:
+                due -= (due / 2).quantize(cent)
+            if due <= 0:
+                continue
+            if pk % 3 == 0:
+                first = (due / 2).quantize(cent)
+                plan = plans[course_id]
+                instalments.append(
+                    Instalment(
+                        enrollment_id=pk, due_on=starts_on - datetime.timedelta(days=10), amount=first, plan_id=plan
+                    )
+                )
+                instalments.append(
+                    Instalment(
+                        enrollment_id=pk,
+                        due_on=starts_on + datetime.timedelta(days=30),
+                        amount=due - first,
+                        plan_id=plan,
+                    )
+                )
+            if status == S.ENROLLED and cohort_status == CohortStatus.OPEN and pk % 4 == 1 and paid.get(pk, 0) >= 100:
+                deposits.append(
+                    Deposit(
+                        enrollment_id=pk,
+                        amount=Decimal(100),
+                        due_on=timezone.localtime(created_at).date() + datetime.timedelta(days=3),
+                    )
+                )
+        self.insert(Instalment, instalments, "instalments")
+        self.insert(Deposit, deposits, "deposits")
+
+    def make_refunds(self, scale, cohorts, today) -> None:
+        """A third of the withdrawals from cohorts that have begun had books: charged, paid in full or in half, and
+        settled by the default policy's figures ($50 kept, then 90/75/50% by the hours attended); those of running
+        cohorts, one in five, still wait in the staff's queue."""
+        items_by_course = self.charges_by_course()
+        fee = Decimal("50.00")
+        cent = Decimal("0.01")
+        entries: list[LedgerEntry] = []
+        proposals: list[RefundProposal] = []
+        figures: list[tuple[Decimal, Decimal, Decimal, Decimal, Decimal, bool]] = []
+        left = scale.filter(status=S.WITHDRAWN, cohort__starts_on__lte=today)
+        for pk, cohort_id, changed_at in left.values_list("pk", "cohort_id", "status_changed_at"):
+            course_id, starts_on, cohort_status = cohorts[cohort_id]
+            items = items_by_course.get(course_id, [])
+            if pk % 3 or not items:
+                continue
+            at = timezone.make_aware(datetime.datetime.combine(starts_on, datetime.time(9))) - datetime.timedelta(
+                days=30
+            )
+            for name, amount in items:
+                entries.append(
+                    LedgerEntry(enrollment_id=pk, kind=EntryKind.CHARGE, amount=amount, description=name, at=at)
+                )
+            total = sum((amount for _name, amount in items), Decimal(0))
+            payment = total if pk % 2 else (total / 2).quantize(cent)
+            entries.append(
+                LedgerEntry(
+                    enrollment_id=pk,
+                    kind=EntryKind.PAYMENT,
+                    amount=-payment,
+                    description="Payment from the student",
+                    method=PaymentMethod.CARD_TERMINAL,
+                    reference=f"W-{pk}",
+                    at=at + datetime.timedelta(days=1),
+                )
+            )
+            percent = Decimal((90, 75, 50)[(pk // 3) % 3])
+            kept = fee + ((total - fee) * (100 - percent) / 100).quantize(cent)
+            proposed, still_due = max(payment - kept, Decimal(0)), max(kept - payment, Decimal(0))
+            waiting = cohort_status == CohortStatus.RUNNING and pk % 5 == 0
+            left_at = max(at + datetime.timedelta(days=31), changed_at)
+            proposals.append(
+                RefundProposal(
+                    enrollment_id=pk,
+                    event="withdraw",
+                    rule=f"Left having attended part of the course: {percent}% refunded after the ${fee} fee.",
+                    refund_percent=percent,
+                    registration_fee=fee,
+                    charged=total,
+                    retained=kept,
+                    status=RefundStatus.PROPOSED if waiting else RefundStatus.CONFIRMED,
+                    proposed_at=left_at,
+                    settled_at=None if waiting else left_at + datetime.timedelta(days=3),
+                )
+            )
+            figures.append((total, payment, kept, proposed, still_due, waiting))
+            if not waiting:
+                settled = left_at + datetime.timedelta(days=3)
+                if proposed:
+                    entries.append(
+                        LedgerEntry(
+                            enrollment_id=pk,
+                            kind=EntryKind.REFUND,
+                            amount=proposed,
+                            description="Refund to the student",
+                            method=PaymentMethod.CHECK,
+                            reason="By the refund policy.",
+                            at=settled,
+                        )
+                    )
+                write_off = still_due - (total - payment) - proposed
+                if write_off:
+                    entries.append(
+                        LedgerEntry(
+                            enrollment_id=pk,
+                            kind=EntryKind.ADJUSTMENT,
+                            amount=write_off,
+                            description="Settled by the refund policy",
+                            reason="By the refund policy.",
+                            at=settled,
+                        )
+                    )
+        self.insert(LedgerEntry, entries, "withdrawn seats' books")
+        made = self.insert(RefundProposal, proposals, "refund proposals")
+        lines = [
+            RefundLine(
+                proposal_id=proposal.pk,
+                payer=None,
+                share=total,
+                paid=payment,
+                retained=kept,
+                proposed=proposed,
+                still_due=still_due,
+                refund=None if waiting else proposed,
+            )
+            for proposal, (total, payment, kept, proposed, still_due, waiting) in zip(made, figures, strict=True)
+        ]
+        self.insert(RefundLine, lines, "refund lines")
