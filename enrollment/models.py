@@ -772,6 +772,8 @@ class EmailStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed: gave up"
+    # Its sender found, when its turn came, that it had nothing left to say (a reminder of an instalment paid since).
+    NOT_NEEDED = "not_needed", "Not sent: no longer needed"
 
 
 # How long a failing e-mail is retried before it is left for staff: over a day, so a mail server down overnight or

@@ -68,6 +68,11 @@ def notify(enrollment: Enrollment, kind: str, *, about_id: int | None = None) ->
 SENDERS: dict[str, Callable[[OutgoingEmail], None]] = {}
 
 
+class EmailNotNeeded(Exception):  # noqa: N818 (an outcome, not an error)
+    """Raised by a sender whose e-mail has nothing left to say when its turn comes (the instalment it reminds of was
+    paid since it was queued): the outbox records it as not sent and why, rather than as sent."""
+
+
 def register_sender(kind: str, sender: Callable[[OutgoingEmail], None]) -> None:
     SENDERS[kind] = sender
 
@@ -166,7 +171,8 @@ def send_due_emails(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
 
 def deliver(email_id: int) -> str:
     """Send a pending e-mail once: "sent", "retry" (failed; tried again later with backoff), "failed" (failed past
-    its retry deadline: left for staff) or "skipped" (already sent, or another worker is sending it)."""
+    its retry deadline: left for staff), "not_needed" (its sender found nothing left to say: see EmailNotNeeded) or
+    "skipped" (already sent, or another worker is sending it)."""
     with transaction.atomic():
         # SKIP LOCKED: two workers never send the same e-mail, and neither waits for the other.
         email = (
@@ -179,6 +185,12 @@ def deliver(email_id: int) -> str:
             return "skipped"
         try:
             _send(email)
+        except EmailNotNeeded as why:
+            email.status = EmailStatus.NOT_NEEDED
+            email.attempts += 1
+            email.last_error = str(why)[:2000]
+            email.save(update_fields=["status", "attempts", "last_error"])
+            outcome = "not_needed"
         except Exception as error:  # whatever the mail server says, the row records it and waits
             now = timezone.now()
             email.attempts += 1

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment, EnrollmentStatus, OutgoingEmail
-from enrollment.notifications import notify, school_context, send_message
+from enrollment.notifications import EmailNotNeeded, notify, school_context, send_message
 from payments.models import Deposit, Instalment
 from payments.services.deposits import DEPOSIT_LAPSED_EMAIL
 from payments.services.plans import InstalmentState, payment_status_of
@@ -98,8 +98,10 @@ def send_instalment_reminder(email: OutgoingEmail) -> None:
     enrollment = email.enrollment
     lines = payment_status_of([enrollment.pk])[enrollment.pk].instalments
     line = next((line for line in lines if line.instalment.pk == email.about_id), None)
-    if line is None or line.state == InstalmentState.PAID:
-        return  # paid since it was queued, or the plan was replaced: nothing to remind of
+    if line is None:
+        raise EmailNotNeeded("The instalment is no longer on the student's plan (the plan was replaced).")
+    if line.state == InstalmentState.PAID:
+        raise EmailNotNeeded("The instalment was paid after this reminder was queued.")
     instalment = line.instalment
     overdue = email.kind == INSTALMENT_OVERDUE_EMAIL
     if overdue:
@@ -115,8 +117,10 @@ def send_deposit_reminder(email: OutgoingEmail) -> None:
     enrollment = email.enrollment
     status = payment_status_of([enrollment.pk])[enrollment.pk]
     deposit = status.deposit
-    if deposit is None or deposit.pk != email.about_id or status.deposit_paid:
-        return  # paid since it was queued: nothing to warn of
+    if deposit is None or deposit.pk != email.about_id:
+        raise EmailNotNeeded("The enrollment no longer owes this deposit.")
+    if status.deposit_paid:
+        raise EmailNotNeeded("The deposit was paid after this warning was queued.")
     subject = _("Pay your deposit to keep your seat in %(code)s") % {"code": enrollment.cohort.code}
     send_message(
         email.recipient_email, subject, "payments/email/deposit_reminder", {**_context(enrollment), "deposit": deposit}

@@ -139,6 +139,9 @@ def test_warnings_go_3_and_1_days_before_the_last_day_once_each_and_not_once_pai
     mail.outbox.clear()
     assert deliver(OutgoingEmail.objects.get(kind="deposit_due_1").pk) == "sent"
     assert "keep your seat" in mail.outbox[0].subject and "by Mar 6, 2027" in mail.outbox[0].body
+    # The warning queued before the deposit was paid is not sent, and the outbox says so.
+    assert deliver(OutgoingEmail.objects.get(enrollment=paying, kind="deposit_due_3").pk) == "not_needed"
+    assert len(mail.outbox) == 1
 
 
 def test_the_student_sees_the_deposit_and_instalments_on_their_pages(client, cohort):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from enrollment import services as enrollment_services
-from enrollment.models import AuditEvent, OutgoingEmail
+from enrollment.models import AuditEvent, EmailStatus, OutgoingEmail
 from enrollment.notifications import deliver
 from enrollment.portal import build_roster
 from enrollment.services import EnrollmentError
@@ -320,8 +320,13 @@ def test_a_reminder_queued_before_the_payment_arrived_is_not_sent(course, cohort
     services.send_payment_reminders()
     pay(enrollment, "499.95")
     mail.outbox.clear()
-    assert deliver(OutgoingEmail.objects.get(kind="instalment_due_7").pk) == "sent"
+    assert deliver(OutgoingEmail.objects.get(kind="instalment_due_7").pk) == "not_needed"
     assert mail.outbox == []
+    # The outbox tells staff it was not sent, and why; it is not tried again.
+    email = OutgoingEmail.objects.get(kind="instalment_due_7")
+    assert (email.status, email.sent_at) == (EmailStatus.NOT_NEEDED, None)
+    assert "paid after this reminder was queued" in email.last_error
+    assert deliver(email.pk) == "skipped"
 
 
 def test_staff_put_an_enrollment_on_a_plan_from_its_ledger(course, cohort, client, django_user_model):
