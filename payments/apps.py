@@ -22,6 +22,7 @@ class PaymentsConfig(AppConfig):
         from payments.receipts import RECEIPT_EMAIL, send_receipt
         from payments.services import charge_when_seated, propose_refund
         from payments.services.plans import roster_notes, seat_board_flags
+        from payments.services.refunds import REFUND_SETTLED_EMAIL, send_refund_settled
         from payments.services.reminders import SENDERS
         from payments.views import refund_policy_section, status_page_section
 
@@ -35,4 +36,5 @@ class PaymentsConfig(AppConfig):
         register_roster_notes(roster_notes)
         register_seat_board_flags(seat_board_flags)
         register_sender(INVOICE_EMAIL, send_invoice)
+        register_sender(REFUND_SETTLED_EMAIL, send_refund_settled)
         checks.register(check_stripe_keys)

@@ -26,13 +26,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from enrollment.models import Enrollment, Hours
+from enrollment.models import Enrollment, Hours, OutgoingEmail
+from enrollment.notifications import EmailNotNeeded, notify, school_context, send_message
 from enrollment.services import EnrollmentError, audit
 from payments.models import (
     EntryKind,
@@ -335,4 +337,39 @@ def _settle_locked(
         reason=proposal.reason,
         data={"proposal": proposal.pk, "refund": str(sum((line.refund for line in lines.values()), ZERO))},
     )
+    if None in lines:  # the student had a part in the books: tell them how it was settled
+        notify(enrollment, REFUND_SETTLED_EMAIL, about_id=proposal.pk)
     return False
+
+
+REFUND_SETTLED_EMAIL = "refund_settled"
+
+
+def send_refund_settled(email: OutgoingEmail) -> None:
+    """The outbox's sender for a settled refund: what the student gets back, how, and what (if anything) stays due,
+    from the ledger as it stands when the e-mail goes."""
+    enrollment = email.enrollment
+    proposal = RefundProposal.objects.filter(pk=email.about_id, enrollment=enrollment).first()
+    line = proposal.lines.filter(payer=None).first() if proposal else None
+    if line is None or line.refund is None:
+        raise EmailNotNeeded("The refund has no settled part for the student.")
+    entry = (
+        enrollment.ledger.filter(kind=EntryKind.REFUND, payer=None, at=proposal.settled_at).order_by("pk").first()
+        if line.refund
+        else None
+    )
+    student = next(p for p in balance(enrollment).payers if p.payer is None)
+    if not line.refund and student.due <= 0:
+        raise EmailNotNeeded("Nothing comes back to the student and nothing stays due.")
+    context = {
+        "student": enrollment.student,
+        "cohort": enrollment.cohort,
+        "course": enrollment.cohort.course,
+        "refund": line.refund,
+        "method": entry.get_method_display() if entry and entry.method else "",
+        "due": max(student.due, ZERO),
+        "payments_url": settings.SITE_URL + f"/my/{enrollment.token}/payments/",
+        **school_context(),
+    }
+    subject = _("Your refund for %(code)s") % {"code": enrollment.cohort.code}
+    send_message(email.recipient_email, subject, "payments/email/refund_settled", context)

@@ -10,11 +10,13 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.db.models import Sum
 from django.urls import reverse
 
 from enrollment import services as enrollment_services
-from enrollment.models import Attendance, AttendanceStatus, AuditEvent, EnrollmentStatus
+from enrollment.models import Attendance, AttendanceStatus, AuditEvent, EnrollmentStatus, OutgoingEmail
+from enrollment.notifications import deliver
 from enrollment.services import EnrollmentError
 from payments import services
 from payments.models import (
@@ -190,6 +192,30 @@ def test_confirming_posts_the_refund_and_the_write_off_and_the_books_net_to_zero
     assert books_add_up(enrollment) == 0
     actions = list(AuditEvent.objects.filter(enrollment=enrollment).order_by("pk").values_list("action", flat=True))
     assert actions[-4:] == ["refund.proposed", "ledger.refund", "ledger.adjustment", "refund.confirmed"]
+
+
+def test_the_student_is_told_by_e_mail_what_comes_back_and_what_stays_due(cohort, staff):
+    refunded, owing, even = seated(cohort), seated(cohort, paid=None), seated(cohort, paid=Decimal("550.00"))
+    attended(owing, 3000)
+    attended(even, 3000)
+    services.confirm_refund(
+        proposal=withdraw_on(refunded, FIRST_DAY - datetime.timedelta(days=1)), method="check", actor=staff
+    )
+    services.confirm_refund(proposal=withdraw_on(owing, FIRST_DAY), method="check", actor=staff)
+    services.confirm_refund(proposal=withdraw_on(even, FIRST_DAY), method="check", actor=staff)
+    emails = {e.enrollment_id: e for e in OutgoingEmail.objects.filter(kind="refund_settled")}
+    assert set(emails) == {refunded.pk, owing.pk, even.pk}
+    mail.outbox.clear()
+    assert deliver(emails[refunded.pk].pk) == "sent"
+    body = mail.outbox[-1].body
+    assert mail.outbox[-1].to == [refunded.student.email] and f"refund for {cohort.code}" in mail.outbox[-1].subject
+    assert "$1,000.00 comes back to you (Check)" in body and "stays due" not in body
+    assert f"/my/{refunded.token}/payments/" in body
+    assert deliver(emails[owing.pk].pk) == "sent"
+    assert "nothing comes back to you" in mail.outbox[-1].body and "$550.00 stays due" in mail.outbox[-1].body
+    # Paid exactly what the school keeps: nothing back, nothing due, nothing to say.
+    assert deliver(emails[even.pk].pk) == "not_needed"
+    assert len(mail.outbox) == 2
 
 
 def test_zero_paid_proposes_nothing_back_and_what_the_school_keeps_stays_due(cohort, staff):
