@@ -11,6 +11,8 @@ When a proposal is made (a listener on the enrollment app's transitions):
   registration fee is kept in every case, the rule's percentage of the rest is given back.
 - "complete": the graduate keeps no credit: a payer who paid more than their share is proposed the difference; a
   payer who paid less still owes it (nothing is written off; the balance stays due on the ledger and the status page).
+- "reject", "lapse_offer", "decline_offer" and "lapse_unconfirmed" end an enrollment that never held a seat: anything
+  paid in advance (staff may record a payment at any time) is proposed back in full, no fee kept.
 - "move_out" is not a leaving: a staff move carries the books to the new enrollment (fees.carry_over).
 
 The figures, per payer (the student, each sponsor): `share` is their part of the charges (balances_of's split, plus
@@ -50,6 +52,9 @@ from payments.services.ledger import LARGEST_AMOUNT, Balance, _lock, append_entr
 # The transitions settled by the policy, and the one settled by the graduate's credit.
 POLICY_EVENTS = frozenset({"withdraw", "did_not_complete", "lapse_unpaid"})
 COMPLETION_EVENTS = frozenset({"complete"})
+# Ended without ever holding a seat (refused, or an offer or a signup that lapsed or was declined): whatever was paid
+# in advance comes back in full; the policy's fee is for a seat held.
+NO_SEAT_EVENTS = frozenset({"reject", "lapse_offer", "decline_offer", "lapse_unconfirmed"})
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
@@ -158,7 +163,7 @@ def propose_refund(
     enrollment: Enrollment, event: str, actor: AbstractBaseUser | None, now: datetime.datetime
 ) -> RefundProposal | None:
     """The enrollment app's listener: when an enrollment with books leaves or completes, propose its settlement."""
-    if event not in POLICY_EVENTS | COMPLETION_EVENTS:
+    if event not in POLICY_EVENTS | COMPLETION_EVENTS | NO_SEAT_EVENTS:
         return None
     books = balance(enrollment)
     if not books.charged and not any(p.paid or p.refunded or p.adjusted for p in books.payers):
@@ -171,6 +176,9 @@ def propose_refund(
         found = figures(books, refund_percent=ZERO, registration_fee=ZERO)
         if not any(p.proposed for p in found.payers):
             return None
+    elif event in NO_SEAT_EVENTS:
+        answer = PolicyAnswer(_("Ended without a seat: everything paid comes back."), HUNDRED, ZERO)
+        found = figures(books, refund_percent=HUNDRED, registration_fee=ZERO)
     else:
         answer = policy_answer(enrollment, now=now)
         found = figures(books, refund_percent=answer.refund_percent, registration_fee=answer.registration_fee)

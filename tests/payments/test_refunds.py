@@ -331,6 +331,37 @@ def test_a_move_carries_the_books_and_proposes_no_refund(cohort, staff):
     assert not RefundProposal.objects.exists()
 
 
+@pytest.mark.parametrize("how", ["reject", "decline_offer"])
+def test_a_payment_made_before_a_seat_that_never_came_is_proposed_back_in_full(cohort, staff, how):
+    cohort.capacity = 0
+    cohort.save(update_fields=["capacity"])
+    with time_machine.travel(at(FIRST_DAY - datetime.timedelta(days=40)), tick=False):
+        waiting = enrollment_services.request_seat(cohort=cohort, student=student_details(), confirmed=True)
+        assert waiting.status == EnrollmentStatus.WAITLISTED
+        services.record_payment(enrollment=waiting, amount=Decimal("200.00"), method="cash", actor=None)
+    with time_machine.travel(at(FIRST_DAY - datetime.timedelta(days=20)), tick=False):
+        if how == "reject":
+            enrollment_services.reject(enrollment=waiting, actor=staff, reason="Not eligible this term.")
+        else:
+            cohort.capacity = 1
+            cohort.save(update_fields=["capacity"])
+            enrollment_services.record_capacity_change(cohort=cohort, old=0, new=1, actor=staff)
+            waiting.refresh_from_db()
+            assert waiting.status == EnrollmentStatus.OFFERED
+            enrollment_services.decline_offer(enrollment=waiting)
+    proposal = RefundProposal.objects.get(enrollment=waiting)
+    line = proposal.lines.get()
+    assert (proposal.charged, proposal.retained, line.paid, line.proposed) == (
+        0,
+        0,
+        Decimal("200.00"),
+        Decimal("200.00"),
+    )
+    assert "without a seat" in proposal.rule
+    services.confirm_refund(proposal=proposal, method="check", actor=staff)
+    assert books_add_up(waiting) == 0
+
+
 def test_leaving_without_books_proposes_nothing(cohort):
     waiting = enrollment_services.request_seat(cohort=cohort, student=student_details())  # not confirmed: no charge
     withdraw_on_day = FIRST_DAY - datetime.timedelta(days=10)
