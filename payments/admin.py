@@ -491,6 +491,7 @@ class RefundProposalAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = [
         "proposed_at",
         "enrollment",
+        "event",
         "status",
         "shown_charged",
         "shown_retained",

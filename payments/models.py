@@ -690,13 +690,26 @@ class RefundProposalQuerySet(models.QuerySet):
         return self.filter(status=RefundStatus.PROPOSED)
 
 
+class RefundEvent(models.TextChoices):
+    """The enrollment transitions a refund proposal is made on (payments.services.refunds says how each is settled)."""
+
+    WITHDRAW = "withdraw", _("Withdrew")
+    DID_NOT_COMPLETE = "did_not_complete", _("Did not complete")
+    LAPSE_UNPAID = "lapse_unpaid", _("Seat lapsed: deposit unpaid")
+    COMPLETE = "complete", _("Completed")
+    REJECT = "reject", _("Not accepted")
+    LAPSE_OFFER = "lapse_offer", _("Offer lapsed")
+    DECLINE_OFFER = "decline_offer", _("Offer declined")
+    LAPSE_UNCONFIRMED = "lapse_unconfirmed", _("Signup not confirmed")
+
+
 class RefundProposal(models.Model):
     """What the policy gives back when an enrollment ends (a withdrawal, did not complete) or what a graduate paid
     over the charges (completion), worked out once from the ledger and the policy, per payer (RefundLine). Staff
     confirm it or adjust it with a reason; settling posts the refunds and the write-off through the ledger."""
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="refund_proposals")
-    event = models.CharField(_("on"), max_length=32)
+    event = models.CharField(_("on"), max_length=32, choices=RefundEvent.choices)
     rule = models.CharField(_("rule applied"), max_length=300)
     # The policy's answer at the time of leaving, kept so the figures can be worked out again from the ledger.
     refund_percent = models.DecimalField(_("refunded (%)"), max_digits=5, decimal_places=2)

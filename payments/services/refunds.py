@@ -41,6 +41,7 @@ from enrollment.services import EnrollmentError, audit
 from payments.models import (
     EntryKind,
     PaymentMethod,
+    RefundEvent,
     RefundLine,
     RefundPolicy,
     RefundProposal,
@@ -50,11 +51,12 @@ from payments.models import (
 from payments.services.ledger import LARGEST_AMOUNT, Balance, _lock, append_entry, balance, cents
 
 # The transitions settled by the policy, and the one settled by the graduate's credit.
-POLICY_EVENTS = frozenset({"withdraw", "did_not_complete", "lapse_unpaid"})
-COMPLETION_EVENTS = frozenset({"complete"})
+E = RefundEvent
+POLICY_EVENTS = frozenset({E.WITHDRAW, E.DID_NOT_COMPLETE, E.LAPSE_UNPAID})
+COMPLETION_EVENTS = frozenset({E.COMPLETE})
 # Ended without ever holding a seat (refused, or an offer or a signup that lapsed or was declined): whatever was paid
 # in advance comes back in full; the policy's fee is for a seat held.
-NO_SEAT_EVENTS = frozenset({"reject", "lapse_offer", "decline_offer", "lapse_unconfirmed"})
+NO_SEAT_EVENTS = frozenset({E.REJECT, E.LAPSE_OFFER, E.DECLINE_OFFER, E.LAPSE_UNCONFIRMED})
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
