@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,13 +34,22 @@ def allow_stripe_checkout(response: HttpResponse) -> HttpResponse:
 @never_cache
 @require_POST
 def pay_now(request: HttpRequest, token: str) -> HttpResponse:
-    """Make a Stripe Checkout for what the student owes and send them there (303); back to the payments page, with
-    the reason, when it cannot be made."""
+    """Make a Stripe Checkout for what the student owes (or, with pay=next, the next step of their plan) and send them
+    there (303); back to the payments page, with the reason, when it cannot be made."""
     enrollment = get_object_or_404(Enrollment.objects.select_related("student", "cohort__course"), token=token)
     back = reverse("payments:payments", kwargs={"token": enrollment.token})
+    amount, description = None, ""
+    if request.POST.get("pay") == "next":  # the next step of the plan (or the deposit), worked out here, not sent
+        amount = services.payment_status_of([enrollment.pk])[enrollment.pk].next_payment
+        description = _("%(course)s (%(cohort)s): next payment") % {
+            "course": enrollment.cohort.course.title,
+            "cohort": enrollment.cohort.code,
+        }
     try:
         attempt = services.start_checkout(
             enrollment=enrollment,
+            amount=amount,
+            description=description if amount is not None else "",
             success_url=settings.SITE_URL + reverse("payments:checkout_paid", kwargs={"token": enrollment.token}),
             cancel_url=settings.SITE_URL + reverse("payments:checkout_cancelled", kwargs={"token": enrollment.token}),
         )

@@ -40,6 +40,7 @@ def payments(request: HttpRequest, token: str) -> HttpResponse:
         # "Pay now" (Stripe Checkout) when the school has turned it on and the student owes something.
         "pay_online": services.online_payment_enabled() and student_due > 0,
         "student_due": student_due,
+        "next_payment": status.next_payment,
     }
     response = render(request, "payments/payments.html", context)
     return allow_stripe_checkout(response) if context["pay_online"] else response

@@ -192,6 +192,24 @@ class PaymentStatus:
     def is_overdue(self) -> bool:
         return bool(self.overdue) or self.deposit_overdue
 
+    @property
+    def next_payment(self) -> Decimal | None:
+        """What the student pays now to be up to date, when it is less than all they owe: the rest of an unpaid
+        deposit, else everything overdue and the next instalment. None when there is no such step (no plan, or the
+        next step is all that is owed)."""
+        due = self.balance.student.due
+        if due <= 0:
+            return None
+        if self.deposit is not None and not self.deposit_paid:
+            amount = self.deposit.amount - self.balance.student.paid
+        else:
+            amount = Decimal(0)
+            for line in self.instalments:
+                amount += line.left
+                if line.state not in {InstalmentState.PAID, InstalmentState.OVERDUE}:
+                    break
+        return amount if Decimal(0) < amount < due else None
+
 
 def payment_status_of(enrollment_ids: list[int], *, today: datetime.date | None = None) -> dict[int, PaymentStatus]:
     """Each enrollment's instalments (paid, part paid, due or overdue) and deposit (paid or not), in four queries

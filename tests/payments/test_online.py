@@ -193,6 +193,39 @@ def online_payments(enrollment) -> list[LedgerEntry]:
 # --- "Pay now" --------------------------------------------------------------------------------------------------------
 
 
+def test_a_student_on_a_plan_may_pay_the_next_payment_or_everything(client, stripe_on):
+    from payments.models import DepositRule, DueRule, PaymentPlan, PlanStep
+
+    course = make_course(tuition=Decimal("1200.00"), slug="emt-plan")
+    plan = PaymentPlan.objects.create(name="Two payments", course=course)
+    PlanStep.objects.create(plan=plan, percent=Decimal(50), due=DueRule.AFTER_ENROLLING, days=7)
+    PlanStep.objects.create(plan=plan, percent=Decimal(50), due=DueRule.BEFORE_START, days=7)
+    cohort = make_cohort(course=course, code="EMT-PLAN")
+    seat = enrollment_services.request_seat(cohort=cohort, student=student_details(), confirmed=True)
+    page = client.get(reverse("payments:payments", args=[seat.token])).content.decode()
+    assert "Pay the next payment: $600.00" in page and "Pay everything: $1,200.00" in page
+    pay_now = reverse("payments:pay_now", args=[seat.token])
+    # The amount is worked out on the server: a forged amount in the form changes nothing.
+    assert client.post(pay_now, {"pay": "next", "amount": "1.00"}).status_code == 303
+    assert client.post(pay_now, {"pay": "all"}).status_code == 303
+    assert client.post(pay_now, {"pay": "later"}).status_code == 303  # anything else: everything owed (reused)
+    assert client.post(pay_now, {"pay": "\x00"}).status_code == 400  # refused whole, as every form with a NUL
+    amounts = sorted(CheckoutAttempt.objects.filter(enrollment=seat).values_list("amount", "description"))
+    assert amounts == [
+        (Decimal("600.00"), f"{course.title} (EMT-PLAN): next payment"),
+        (Decimal("1200.00"), f"{course.title} (EMT-PLAN): tuition and fees"),
+    ]
+    # Half paid: the next payment is the rest, which is everything owed, so one button remains.
+    services.record_payment(enrollment=seat, amount=Decimal("600.00"), method="cash", actor=None)
+    page = client.get(reverse("payments:payments", args=[seat.token])).content.decode()
+    assert "Pay the next payment" not in page and "Pay now: $600.00" in page
+    # A deposit not yet paid is the next payment, before any instalment.
+    DepositRule.objects.create(course=course, amount=Decimal("150.00"), days=3)
+    other = enrollment_services.request_seat(cohort=cohort, student=student_details(), confirmed=True)
+    page = client.get(reverse("payments:payments", args=[other.token])).content.decode()
+    assert "Pay the next payment: $150.00" in page
+
+
 def test_pay_now_makes_a_checkout_for_what_the_student_owes_and_posts_nothing(client, stripe_on, enrollment):
     payments_url = reverse("payments:payments", args=[enrollment.token])
     page = client.get(payments_url)
