@@ -116,3 +116,37 @@ def test_a_student_pays_online_and_sees_the_payment_once_stripe_confirms(live_se
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_student_on_a_plan_pays_the_next_payment_online(live_server, page: Page, screenshot):
+    from payments.models import DueRule, PaymentPlan, PlanStep
+
+    make_groups()
+    course = make_course(tuition=Decimal("1200.00"), title="Emergency Medical Technician")
+    plan = PaymentPlan.objects.create(name="Two payments", course=course)
+    PlanStep.objects.create(plan=plan, percent=Decimal(50), due=DueRule.AFTER_ENROLLING, days=7)
+    PlanStep.objects.create(plan=plan, percent=Decimal(50), due=DueRule.BEFORE_START, days=7)
+    enrollment = services.request_seat(
+        cohort=make_cohort(course, code="EMT-2027-SPR-EVE"), student=student_details(), confirmed=True
+    )
+    server, received = stand_in_for_stripe(return_to=f"{live_server.url}/my/{enrollment.token}/payments/paid/")
+    try:
+        with override_settings(
+            STRIPE_SECRET_KEY="sk_test_journey",
+            STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            STRIPE_API_BASE=f"http://127.0.0.1:{server.server_address[1]}",
+        ):
+            for name, size in [("phone", PHONE), ("laptop", {"width": 1366, "height": 768})]:
+                page.set_viewport_size(size)
+                page.goto(f"{live_server.url}/my/{enrollment.token}/payments/#pay-online")
+                expect(page.get_by_role("button", name="Pay the next payment: $600.00")).to_be_visible()
+                expect(page.get_by_role("button", name="Pay everything: $1,200.00")).to_be_visible()
+                screenshot(f"payments-pay-next-{name}")
+            page.get_by_role("button", name="Pay the next payment: $600.00").click()
+            expect(page.get_by_role("heading", name="Thank you for your payment")).to_be_visible()
+            [sent] = received
+            assert sent["line_items[0][price_data][unit_amount]"] == "60000"
+            assert "next payment" in sent["line_items[0][price_data][product_data][name]"]
+    finally:
+        server.shutdown()
+        server.server_close()
