@@ -709,7 +709,7 @@ class RefundProposal(models.Model):
     confirm it or adjust it with a reason; settling posts the refunds and the write-off through the ledger."""
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="refund_proposals")
-    event = models.CharField(_("on"), max_length=32, choices=RefundEvent.choices)
+    event = models.CharField(_("event"), max_length=32, choices=RefundEvent.choices)
     rule = models.CharField(_("rule applied"), max_length=300)
     # The policy's answer at the time of leaving, kept so the figures can be worked out again from the ledger.
     refund_percent = models.DecimalField(_("refunded (%)"), max_digits=5, decimal_places=2)

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from enrollment import services
 from enrollment.models import Enrollment, EnrollmentStatus
+from tests.browser.layout import assert_no_sideways_scrolling
 from tests.factories import (
     credential_details,
     make_cohort,
@@ -68,20 +69,6 @@ def log_in(page: Page, live_server) -> None:
     page.get_by_label("Username").fill("staff")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-
-
-def assert_no_sideways_scrolling(page: Page) -> None:
-    widths = page.evaluate(
-        """() => {
-            const table = document.querySelector('#result_list');
-            const box = table.closest('.results') || table.parentElement;
-            return {table: table.scrollWidth, box: box.clientWidth, boxScroll: box.scrollWidth,
-                    page: document.documentElement.scrollWidth};
-        }"""
-    )
-    assert widths["table"] <= widths["box"], widths
-    assert widths["boxScroll"] <= widths["box"], widths
-    assert widths["page"] <= LAPTOP["width"], widths
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from enrollment import services as enrollment_services
 from payments import services
 from payments.models import LedgerEntry, RefundProposal, RefundStatus
+from tests.browser.layout import assert_no_sideways_scrolling
 from tests.factories import make_cohort, make_course, make_groups, make_refund_policy, student_details
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,6 +61,7 @@ def test_staff_confirm_a_proposed_refund_from_the_queue(live_server, page: Page,
     page.goto(live_server.url + "/admin/payments/refundproposal/?status__exact=proposed")
     expect(page.get_by_role("cell", name="$1,400.00")).to_be_visible()
     screenshot("refunds-queue")
+    assert_no_sideways_scrolling(page)  # the figures and "Confirm · Adjust" fit beside the admin's menu
     page.get_by_role("link", name="Confirm", exact=True).click()
     expect(page.get_by_text("Charged $1,450.00; the school keeps $50.00.")).to_be_visible()
     screenshot("refunds-confirm")
