@@ -521,6 +521,9 @@ class Command(BaseCommand):
     def make_money_papers(self) -> None:
         """Built from the books already in the database (so it can be added to an older data set): plans, deposits,
         refunds of withdrawn seats, sponsors' invoices and the online payments' checkouts."""
+        # The rows just inserted in this transaction are unknown to PostgreSQL's planner until analysed; without it,
+        # the joins below pick nested loops over the whole enrollment table (minutes instead of seconds).
+        self.analyze()
         today = timezone.localdate()
         scale = Enrollment.objects.filter(student__email__endswith=EMAIL_DOMAIN)
         cohorts = {
