@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -110,6 +111,8 @@ class SponsorPapersMixin:
             **context,
         }
 
+    INVOICES_PER_PAGE = 25
+
     def invoices_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The sponsor's invoices so far, and the form that issues the next one (all open shares, or one cohort)."""
         sponsor = self._sponsor(request, object_id)
@@ -137,13 +140,14 @@ class SponsorPapersMixin:
                     messages.success(request, text)
                     return redirect("admin:payments_sponsor_invoices", sponsor.pk)
         invoices = SponsorInvoice.objects.filter(sponsor=sponsor).select_related("cohort", "issued_by")
+        page = Paginator(invoices, self.INVOICES_PER_PAGE).get_page(request.GET.get("p"))
         context = self._page(
             request,
             sponsor,
             _("Invoices to %(sponsor)s") % {"sponsor": sponsor.name},
             form=form,
-            invoices=invoices,
-            open_lines=services.invoice_lines(sponsor=sponsor),
+            invoices=page.object_list,
+            page=page,
             may_issue=self.has_change_permission(request, sponsor),
         )
         return TemplateResponse(request, "admin/payments/sponsor_invoices.html", context)
@@ -231,19 +235,43 @@ class MoneyReportsMixin:
         )
         return TemplateResponse(request, "admin/payments/reports.html", context)
 
+    BALANCES_PER_PAGE = 25
+
     def balances_view(self, request: HttpRequest) -> HttpResponse:
+        """The cohorts with books, the newest first, a page at a time (each page's balances worked out for its own
+        cohorts, so the page costs the same in a school's first year and its tenth); the CSV has them all and the
+        school's total."""
         self._may_see_reports(request)
-        rows, total = services.balances_by_cohort()
-        context = self._report(request, _("Balances due per cohort"), rows=rows, total=total)
+        # Pages by offset without counting them (a count of the cohorts with books reads the whole ledger).
+        text = request.GET.get("p", "")
+        number = min(max(int(text), 1), 10_000) if text.isascii() and text.isdigit() else 1
+        per_page = self.BALANCES_PER_PAGE
+        cohorts = list(services.cohorts_with_books()[(number - 1) * per_page : number * per_page + 1])
+        rows, total = services.balances_by_cohort(cohorts[:per_page])
+        context = self._report(
+            request,
+            _("Balances due per cohort"),
+            rows=rows,
+            total=total,
+            page_number=number,
+            previous_page=number - 1 if number > 1 else None,
+            next_page=number + 1 if len(cohorts) > per_page else None,
+        )
         return TemplateResponse(request, "admin/payments/balances.html", context)
 
     def balances_csv_view(self, request: HttpRequest) -> HttpResponse:
+        """Every cohort with books (in batches), then the total."""
         self._may_see_reports(request)
-        rows, total = services.balances_by_cohort()
-        lines = [[row.cohort.code, row.cohort.course.title, *_money_cells(row.money)] for row in rows]
-        lines.append([_("Total"), "", *_money_cells(total)])
+        total = services.MoneyRow()
+
+        def lines():
+            for row in services.balances_in_batches():
+                total.add(row.money)
+                yield [row.cohort.code, row.cohort.course.title, *_money_cells(row.money)]
+            yield [_("Total"), "", *_money_cells(total)]
+
         header = [_("Cohort"), _("Course"), *MONEY_HEADER]
-        return csv_download("balances-per-cohort.csv", header, lines)
+        return csv_download("balances-per-cohort.csv", header, lines())
 
     def cohort_balances_view(self, request: HttpRequest, cohort_id: int) -> HttpResponse:
         """One cohort's balances per enrollment, each leading to its ledger."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort
@@ -49,19 +51,28 @@ class ApplyPlanForm(forms.Form):
         ).order_by("name")
 
 
+RECENT_COHORT_DAYS = 730
+
+
 class InvoiceForm(forms.Form):
     cohort = forms.ModelChoiceField(
         label=_("Cohort"),
         queryset=Cohort.objects.none(),
         required=False,
         empty_label=_("All open shares"),
-        help_text=_("Leave on “All open shares” for every enrollment with an amount still due."),
+        help_text=_(
+            "Leave on “All open shares” for every enrollment with an amount still due (older cohorts’ too); the "
+            "list offers the cohorts of the last two years and those to come."
+        ),
     )
     send = forms.BooleanField(label=_("E-mail it to the sponsor"), required=False)
 
     def __init__(self, *args, sponsor: Sponsor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        sponsored = Cohort.objects.filter(enrollments__sponsor_shares__sponsor=sponsor)
+        # The cohorts of the last two years and to come, the sponsor's newest first (an older cohort's open shares
+        # are on the "All open shares" invoice); a sponsor of ten years would otherwise list hundreds.
+        recent = timezone.localdate() - datetime.timedelta(days=RECENT_COHORT_DAYS)
+        sponsored = Cohort.objects.filter(enrollments__sponsor_shares__sponsor=sponsor, starts_on__gte=recent)
         self.fields["cohort"].queryset = sponsored.distinct().order_by("-starts_on", "code")
         if sponsor.email:
             self.fields["send"].help_text = _("To %(address)s, with the PDF attached.") % {"address": sponsor.email}

@@ -45,8 +45,10 @@ from payments.services.reports import (
     ClockHours,
     MoneyRow,
     balances_by_cohort,
+    balances_in_batches,
     balances_in_cohort,
     clock_hours,
+    cohorts_with_books,
     payments_by_month,
 )
 
@@ -65,6 +67,8 @@ __all__ = [
     "apply_plan",
     "balance",
     "balances_by_cohort",
+    "balances_in_batches",
+    "cohorts_with_books",
     "balances_in_cohort",
     "balances_of",
     "cents",

@@ -1,7 +1,8 @@
 """Staff's money reports, each a fixed few queries whatever the size of the school:
 
-- balances due per cohort (and per enrollment of one cohort), from balances_of in one batch, so the split between
-  the student and the sponsors is the ledger's own rule;
+- balances due per cohort (a page of cohorts at a time; the CSV in batches) and per enrollment of one cohort, from
+  balances_of, so the split between the student and the sponsors is the ledger's own rule (a page costs the same in
+  a school's first year and its tenth; the school-wide total is the CSV's last row);
 - payments received by month and method (Chicago months), summed in the database;
 - the clock hours a WIOA or GI Bill sponsor asks for: hours attended per student per week (Monday to Sunday,
   Chicago), from the enrollment app's one definition of attended minutes (EnrollmentQuerySet.with_hours), grouped
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -71,22 +73,42 @@ class CohortBalances:
     money: MoneyRow
 
 
-def balances_by_cohort() -> tuple[list[CohortBalances], MoneyRow]:
-    """Every cohort with entries on its books: its charges, payments and what is due (students vs sponsors), and the
-    total. Five queries."""
-    # The enrollments with entries, as a subquery: balances_of filters by it rather than by a list of every id the
-    # school has ever charged (a list that would outgrow SQLite's limit on query parameters).
-    books = LedgerEntry.objects.order_by().values_list("enrollment_id", flat=True).distinct()
-    balances = balances_of(books)
+def cohorts_with_books() -> QuerySet[Cohort]:
+    """Every cohort with an entry on its books, the newest first: the balances report's rows, a page at a time."""
+    books = LedgerEntry.objects.filter(enrollment__cohort=OuterRef("pk"))
+    return Cohort.objects.filter(Exists(books)).select_related("course").order_by("-starts_on", "code", "pk")
+
+
+def balances_by_cohort(cohorts: Iterable[Cohort] | None = None) -> tuple[list[CohortBalances], MoneyRow]:
+    """Each of `cohorts` (by default every cohort with books): its charges, payments and what is due (students vs
+    sponsors), and their total. Four queries; the work grows with the enrollments of the cohorts asked for, so the
+    page shows a page of cohorts and the CSV goes through them in batches (balances_in_batches)."""
+    cohorts = list(cohorts_with_books() if cohorts is None else cohorts)
+    # The enrollments with books, found through the cohorts' enrollments (an index each way), then their balances by
+    # the ledger's own rule.
+    with_books = Exists(LedgerEntry.objects.filter(enrollment=OuterRef("pk")))
+    cohort_of = dict(
+        Enrollment.objects.filter(with_books, cohort__in=[cohort.pk for cohort in cohorts]).values_list(
+            "pk", "cohort_id"
+        )
+    )
+    balances = balances_of(list(cohort_of))
     rows: dict[int, MoneyRow] = defaultdict(MoneyRow)
-    for enrollment_id, cohort_id in Enrollment.objects.filter(pk__in=books).values_list("pk", "cohort_id"):
+    for enrollment_id, cohort_id in cohort_of.items():
         rows[cohort_id].add(MoneyRow.of(balances[enrollment_id]))
-    cohorts = Cohort.objects.filter(pk__in=rows).select_related("course").order_by("-starts_on", "code")
-    result = [CohortBalances(cohort, rows[cohort.pk]) for cohort in cohorts]
+    result = [CohortBalances(cohort, rows[cohort.pk]) for cohort in cohorts if cohort.pk in rows]
     total = MoneyRow()
     for row in result:
         total.add(row.money)
     return result, total
+
+
+def balances_in_batches(batch: int = 500) -> Iterator[CohortBalances]:
+    """Every cohort with books, the newest first, worked out `batch` cohorts at a time (the CSV export)."""
+    cohorts = cohorts_with_books()
+    for start in range(0, cohorts.count(), batch):
+        rows, _total = balances_by_cohort(cohorts[start : start + batch])
+        yield from rows
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from courses.models import INSTRUCTORS_GROUP
 from enrollment import services as enrollment_services
+from enrollment.models import Enrollment
 from enrollment.services import AttendanceEntry
 from payments import services
 from payments.models import Sponsor, SponsorInvoice, SponsorKind, SponsorShare
@@ -180,3 +181,55 @@ def test_issuing_takes_the_sponsors_change_permission(client, school):
     assert client.get(url).status_code == 200
     assert client.post(url, {"cohort": ""}).status_code == 403
     assert not SponsorInvoice.objects.exists()
+
+
+def test_the_balances_page_goes_a_page_of_cohorts_at_a_time_and_sums_the_whole_ledger(staff_client, school):
+    course = school["cohort"].course
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 9, tzinfo=CHICAGO), tick=False):
+        for n in range(25):  # 26 cohorts with books: one more than a page
+            older = make_cohort(
+                course=course, code=f"EMT-OLD-{n:02d}", starts_on=datetime.date(2026, 1, 1) + datetime.timedelta(n)
+            )
+            enrollment_services.request_seat(cohort=older, student=student_details(), confirmed=True)
+    first = staff_client.get(reverse("admin:payments_balances")).content.decode()
+    assert "EMT-REP" in first and "EMT-OLD-24" in first and "EMT-OLD-00" not in first  # the newest first
+    assert "Page 1" in first and "?p=2" in first and "These cohorts" in first
+    second = staff_client.get(reverse("admin:payments_balances"), {"p": "2"}).content.decode()
+    assert "EMT-OLD-00" in second and "EMT-REP" not in second and "?p=1" in second and "?p=3" not in second
+    beyond = staff_client.get(reverse("admin:payments_balances"), {"p": "3"}).content.decode()
+    assert "No cohorts on this page." in beyond and "EMT-OLD-00" not in beyond
+    for spoiled in ["x", "-1", "9" * 30, "²"]:
+        response = staff_client.get(reverse("admin:payments_balances"), {"p": spoiled})
+        assert response.status_code == 200 and "Page " in response.content.decode(), spoiled
+    # The CSV has every cohort (in batches), and its total is the whole school's: 27 seats of $1,200, $1,400 paid.
+    rows = rows_of(staff_client.get(reverse("admin:payments_balances_csv")))
+    assert len(rows) == 1 + 26 + 1 and rows[-1][0] == "Total" and rows[-1][3] == "32400.00"
+    everyone = sum((services.balance(e).due for e in Enrollment.objects.all()), Decimal(0))
+    assert rows[-1][-1] == "31000.00" == f"{everyone:.2f}"
+    assert [row[0] for row in rows[1:-1]] == [row[0] for row in rows_of_batches()]
+
+
+def rows_of_batches(batch: int = 7) -> list[list[str]]:
+    """The cohorts as the CSV's batches list them, worked out in smaller batches: the same cohorts in the same order."""
+    return [[row.cohort.code] for row in services.balances_in_batches(batch=batch)]
+
+
+def test_a_sponsors_invoices_go_a_page_at_a_time_and_offer_the_recent_cohorts(staff_client, school):
+    gi = school["gi"]
+    with time_machine.travel(datetime.datetime(2027, 3, 2, 9, tzinfo=CHICAGO), tick=False):
+        for _ in range(26):
+            services.issue_invoice(sponsor=gi, cohort=school["cohort"], actor=None)
+        old = make_cohort(course=school["cohort"].course, code="EMT-2024", starts_on=datetime.date(2024, 9, 1))
+        SponsorShare.objects.create(
+            enrollment=enrollment_services.request_seat(cohort=old, student=student_details(), confirmed=True),
+            sponsor=gi,
+            percent=Decimal("50"),
+        )
+    url = reverse("admin:payments_sponsor_invoices", args=[gi.pk])
+    first = staff_client.get(url).content.decode()
+    numbers = sorted(SponsorInvoice.objects.values_list("pk", flat=True))
+    assert f"INV-{numbers[-1]:06d}" in first and f"INV-{numbers[0]:06d}" not in first
+    assert "Page 1 of 2" in first
+    assert f"INV-{numbers[0]:06d}" in staff_client.get(url, {"p": "2"}).content.decode()
+    # The form offers the last two years' cohorts; the old one's open share is on "All open shares".
+    assert ">EMT-REP<" in first and ">EMT-2024<" not in first

@@ -85,13 +85,13 @@ def test_one_cohorts_balances_per_enrollment_add_up_to_its_row(books):
 
 
 def test_the_balance_reports_run_a_fixed_number_of_queries(books, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         services.balances_by_cohort()
     for _ in range(3):
         extra = seated(books["first"])
         services.record_payment(enrollment=extra, amount=Decimal("5.00"), method="cash", actor=None)
         seated(make_cohort(course=books["first"].course))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         rows, _total = services.balances_by_cohort()
     assert len(rows) == 5
     with django_assert_num_queries(3):
