@@ -11,6 +11,8 @@ invoice, the sponsors' change permission. The figures come from payments/service
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -289,14 +292,23 @@ class MoneyReportsMixin:
         )
         return TemplateResponse(request, "admin/payments/cohort_balances.html", context)
 
+    RECENT_MONTHS = 24
+
     def by_month_view(self, request: HttpRequest) -> HttpResponse:
+        """The last two years' months (every month with ?all=1; the CSV always has them all)."""
         self._may_see_reports(request)
-        months, methods, totals = services.payments_by_month()
+        every_month = request.GET.get("all") == "1"
+        today = timezone.localdate()
+        months_back = today.year * 12 + today.month - 1 - (self.RECENT_MONTHS - 1)
+        since = None if every_month else datetime.date(months_back // 12, months_back % 12 + 1, 1)
+        months, methods, totals = services.payments_by_month(since=since)
         rows = [(row, [row.by_method.get(value) for value, _label in methods]) for row in months]
         context = self._report(
             request,
             _("Payments by month"),
             rows=rows,
+            since=since,
+            recent_months=self.RECENT_MONTHS,
             methods=methods,
             totals=totals,
             method_totals=[totals.by_method.get(value) for value, _label in methods] if totals else [],

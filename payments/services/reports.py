@@ -143,13 +143,19 @@ class MonthOfPayments:
         return sum(self.by_method.values(), Decimal(0))
 
 
-def payments_by_month() -> tuple[list[MonthOfPayments], list[tuple[str, str]], MonthOfPayments | None]:
+def payments_by_month(
+    *, since: datetime.date | None = None
+) -> tuple[list[MonthOfPayments], list[tuple[str, str]], MonthOfPayments | None]:
     """Money received per Chicago month and method (payments net of their reversals, each counted in the month it was
-    recorded; refunds are not payments), the methods that occur (value, label) and the totals per method. One query."""
+    recorded; refunds are not payments), from the month of `since` on (None: every month), the methods that occur
+    (value, label) and the totals per method. One query."""
     chicago = timezone.get_default_timezone()
+    payments = LedgerEntry.objects.filter(kind=EntryKind.PAYMENT)
+    if since is not None:
+        first = datetime.datetime.combine(since.replace(day=1), datetime.time(0), tzinfo=chicago)
+        payments = payments.filter(at__gte=first)
     sums = (
-        LedgerEntry.objects.filter(kind=EntryKind.PAYMENT)
-        .annotate(month=TruncMonth("at", tzinfo=chicago))
+        payments.annotate(month=TruncMonth("at", tzinfo=chicago))
         .values("month", "method")
         .annotate(total=Sum("amount"))
         .order_by("month", "method")

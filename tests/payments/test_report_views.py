@@ -127,6 +127,24 @@ def test_the_balances_page_and_csv_show_the_cohorts_figures(staff_client, school
     assert "'=Payer" not in drill and "=Payer" in drill
 
 
+def test_payments_by_month_shows_the_last_two_years_or_every_month(staff_client, school):
+    old = school["veteran"]
+    services.record_payment(
+        enrollment=old,
+        amount=Decimal("10.00"),
+        method="cash",
+        at=datetime.datetime(2020, 5, 5, tzinfo=CHICAGO),
+        actor=None,
+    )
+    with time_machine.travel(datetime.datetime(2027, 4, 10, 9, tzinfo=CHICAGO), tick=False):
+        staff_client.force_login(user("office2", group="Staff"))
+        recent = staff_client.get(reverse("admin:payments_by_month")).content.decode()
+        every = staff_client.get(reverse("admin:payments_by_month"), {"all": "1"}).content.decode()
+    assert "The last 24 months, from May 2025." in recent and "March 2027" in recent and "May 2020" not in recent
+    assert "Every month." in every and "May 2020" in every and "March 2027" in every
+    assert "2020-05" in rows_of(staff_client.get(reverse("admin:payments_by_month_csv")))[-2][0]
+
+
 def test_payments_by_month_csv(staff_client, school):
     rows = rows_of(staff_client.get(reverse("admin:payments_by_month_csv")))
     assert rows == [

@@ -119,6 +119,10 @@ def test_payments_by_month_follow_chicago_months_and_net_reversals(books):
     # The fixture's payments (this month) and these: every payment counted once, refunds never.
     assert totals.total == Decimal("1350.00") + Decimal("300.00")
     assert months[0].month > months[-1].month  # newest first
+    # From a month on: 11:30 pm on January 31 in Chicago is not February's, whatever UTC says.
+    recent, _methods, _totals = services.payments_by_month(since=datetime.date(2027, 2, 14))
+    assert datetime.date(2027, 1, 1) not in {row.month for row in recent}
+    assert datetime.date(2027, 2, 1) in {row.month for row in recent}
 
 
 def test_payments_by_month_is_one_query(books, django_assert_num_queries):
