@@ -73,6 +73,8 @@ def build(cohort: Cohort, *, staff: AbstractUser, rng: random.Random) -> None:
             reference="WIOA-2207",
             actor=staff,
         )
+        # The Partnership's invoice for the cohort, as the office issues one a week into a cohort.
+        services.issue_invoice(sponsor=wioa, cohort=cohort, actor=staff)
     for enrollment in seated[2:]:
         if enrollment in clock_hour_students:
             continue
