@@ -7,7 +7,8 @@ service, which refuses an enrollment that is not ready.
 The items come from providers. The enrollment app provides the classroom hours; the apps built on it (clinical
 minimums and clearance, skills and the affective evaluation) register theirs in their AppConfig.ready() with
 `register_readiness`, so this module imports none of them. A provider takes a list of enrollments (all of one cohort,
-or any mix) and returns their items by enrollment pk, in a fixed number of queries whatever the list's length.
+or any mix), each with its cohort and course loaded, and returns their items by enrollment pk, in a fixed number of
+queries whatever the list's length.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from courses.models import Cohort
 from enrollment.models import Enrollment, Hours
 
 
@@ -61,6 +62,8 @@ def register_readiness(provider: ReadinessProvider) -> None:
 def readiness_of(enrollments: Iterable[Enrollment]) -> dict[int, Readiness]:
     """Each enrollment's readiness: the classroom hours first, then every registered provider's items."""
     enrollments = list(enrollments)
+    # Every provider reads the enrollments' cohorts and courses: loaded here, once (no query when the caller has them).
+    prefetch_related_objects(enrollments, "cohort__course")
     items: dict[int, list[ReadinessItem]] = {e.pk: [] for e in enrollments}
     for provider in [classroom_hours, *READINESS_PROVIDERS]:
         for pk, found in provider(enrollments).items():
@@ -80,10 +83,9 @@ def classroom_hours(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     attended = dict(
         Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).with_hours().values_list("pk", "attended_minutes")
     )
-    cohorts = Cohort.objects.select_related("course").in_bulk({e.cohort_id for e in enrollments})
     result = {}
     for enrollment in enrollments:
-        course = cohorts[enrollment.cohort_id].course
+        course = enrollment.cohort.course
         needed = int(course.nominal_hours * 60 * course.attendance_threshold / 100)
         done = attended.get(enrollment.pk) or 0
         words = {"done": Hours.text(done), "needed": Hours.text(needed), "hours": course.hours_display}

@@ -272,7 +272,8 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     enrollment.readiness in SkillsConfig.ready()."""
     if not enrollments:
         return {}
-    levels = dict(Cohort.objects.filter(pk__in={e.cohort_id for e in enrollments}).values_list("pk", "course__level"))
+    # readiness_of() hands over the enrollments with their cohorts and courses.
+    levels = {e.cohort_id: e.cohort.course.level for e in enrollments}
     skills: dict[str, list[Skill]] = {}
     for skill in Skill.objects.active().filter(level__in=set(levels.values())):
         skills.setdefault(skill.level, []).append(skill)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import prefetch_related_objects
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinical.services.core import SEATED
-from courses.models import Cohort, CredentialType, Requirement
+from courses.models import CredentialType, Requirement
 from enrollment.models import Credential, CredentialStatus, Enrollment
 
 
@@ -87,11 +88,11 @@ def clearance_files(enrollments: list[Enrollment]) -> dict[int, ClearanceFile]:
     """clearance_on_file() for many enrollments (any courses): three queries whatever their number."""
     if not enrollments:
         return {}
-    cohorts = Cohort.objects.in_bulk({e.cohort_id for e in enrollments})
+    prefetch_related_objects(enrollments, "cohort")  # no query when the caller has them (readiness_of, the board)
     requirements: dict[int, list[Requirement]] = {}
     for requirement in (
         Requirement.objects.for_clinicals()
-        .filter(course_id__in={c.course_id for c in cohorts.values()})
+        .filter(course_id__in={e.cohort.course_id for e in enrollments})
         .select_related("credential_type")
         .order_by("credential_type__name")
     ):
@@ -103,9 +104,7 @@ def clearance_files(enrollments: list[Enrollment]) -> dict[int, ClearanceFile]:
     ):
         credentials.setdefault(credential.student_id, []).append(credential)
     return {
-        e.pk: ClearanceFile(
-            tuple(requirements.get(cohorts[e.cohort_id].course_id, ())), tuple(credentials.get(e.student_id, ()))
-        )
+        e.pk: ClearanceFile(tuple(requirements.get(e.cohort.course_id, ())), tuple(credentials.get(e.student_id, ())))
         for e in enrollments
     }
 

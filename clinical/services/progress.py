@@ -18,7 +18,8 @@ from clinical.models import (
     SiteKind,
 )
 from clinical.services.clearance import clearance_files
-from courses.models import Cohort
+from clinical.services.core import minimums_of
+from courses.models import Cohort, Course
 from enrollment.models import Enrollment
 from enrollment.portal import RosterNote
 from enrollment.readiness import ReadinessItem
@@ -36,13 +37,13 @@ class MinimumProgress:
 
 def progress(enrollment: Enrollment) -> list[MinimumProgress]:
     """Each of the course's clinical minimums against what is signed: only a preceptor's sign-off counts."""
-    return progress_of([enrollment], course_id=enrollment.cohort.course_id)[enrollment.pk]
+    return progress_of([enrollment], course=enrollment.cohort.course)[enrollment.pk]
 
 
-def progress_of(enrollments: list[Enrollment], *, course_id: int) -> dict[int, list[MinimumProgress]]:
-    """progress() for many enrollments of one course, in three queries (the roster's)."""
-    order = list(MinimumKind.values)  # hours before contacts, as the kinds are listed
-    minimums = sorted(ClinicalMinimum.objects.filter(course_id=course_id), key=lambda m: order.index(m.kind))
+def progress_of(enrollments: list[Enrollment], *, course: Course) -> dict[int, list[MinimumProgress]]:
+    """progress() for many enrollments of one course, in two queries (the roster's; the minimums are read once per
+    course object, see minimums_of)."""
+    minimums = minimums_of([course])[course.pk]
     signed: dict[int, list[Booking]] = {e.pk: [] for e in enrollments}
     if minimums:
         for booking in (
@@ -90,7 +91,7 @@ def _done(kind: str, signed: Iterable[Booking]) -> Decimal:
 def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
     """The roster's clinical line per student ("Clinicals: ED hours 12 of 24 · ..."), at risk when behind
     (behind_on_clinicals). Registered with the portal in ClinicalConfig.ready(); three queries per roster."""
-    progress = progress_of(enrollments, course_id=cohort.course_id)
+    progress = progress_of(enrollments, course=cohort.course)
     today = timezone.localdate(now)
     notes = {}
     for pk, items in progress.items():
@@ -134,14 +135,9 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     before any). Registered with enrollment.readiness; a fixed number of queries for any number of enrollments."""
     if not enrollments:
         return {}
-    cohorts = Cohort.objects.in_bulk({e.cohort_id for e in enrollments})
-    course_of = {e.pk: cohorts[e.cohort_id].course_id for e in enrollments}
-    order = list(MinimumKind.values)
-    minimums: dict[int, list[ClinicalMinimum]] = {}
-    for minimum in ClinicalMinimum.objects.filter(course_id__in=set(course_of.values())):
-        minimums.setdefault(minimum.course_id, []).append(minimum)
-    for found in minimums.values():
-        found.sort(key=lambda m: order.index(m.kind))
+    # readiness_of() hands over the enrollments with their cohorts and courses.
+    course_of = {e.pk: e.cohort.course_id for e in enrollments}
+    minimums = minimums_of({e.cohort.course_id: e.cohort.course for e in enrollments}.values())
     # Each minimum's name once, not per student (get_kind_display() translates and hashes every choice per call).
     names = {m.pk: str(m.get_kind_display()) for found in minimums.values() for m in found}
     signed: dict[int, list[Booking]] = {e.pk: [] for e in enrollments}
