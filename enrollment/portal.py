@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -214,6 +215,8 @@ class RosterRow:
     notes: list[RosterNote] = field(default_factory=list)
     # What completing the course asks of the student, met or not (enrollment.readiness): the "ready" column.
     readiness: Readiness | None = None
+    # The row's contact, credentials and "ready" cells as the page shows them (render_cells), by name.
+    cells: dict[str, str] = field(default_factory=dict)
 
     @property
     def student(self):
@@ -329,6 +332,18 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
     return Roster(cohort, rows, scheduled_minutes, counts["pending"], counts["waitlisted"])
 
 
+ROSTER_TEMPLATE = "enrollment/portal/roster.html"
+# The cells the roster shows twice per student, once in the phone's card and once in the table's row: its partials.
+ROSTER_CELLS = ("contact", "credentials", "ready")
+
+
+def render_cells(rows: list[RosterRow]) -> None:
+    """Render each row's twice-shown cells once (the roster template's partials), for both places to show."""
+    partials = {name: get_template(f"{ROSTER_TEMPLATE}#{name}") for name in ROSTER_CELLS}
+    for row in rows:
+        row.cells = {name: partial.render({"row": row}) for name, partial in partials.items()}
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET"])
@@ -339,9 +354,11 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     # The next class first, then the others: those that have started (the latest first, where attendance is
     # recorded), then the later ones.
     sessions = [s for s in cohort.sessions.order_by("starts_at") if next_class is None or s.pk != next_class.pk]
+    students = build_roster(cohort, now=now)
+    render_cells(students.rows)
     context = {
         "cohort": cohort,
-        "roster": build_roster(cohort, now=now),
+        "roster": students,
         "next_class": next_class,
         "next_class_started": next_class is not None and next_class.starts_at <= now,
         "past_sessions": [s for s in sessions if s.starts_at <= now][::-1],
@@ -350,7 +367,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "has_calendar": Cohort.objects.public().filter(pk=cohort.pk).exists(),
         "links": [link for provider in ROSTER_LINKS for link in provider(cohort)],
     }
-    return render(request, "enrollment/portal/roster.html", context)
+    return render(request, ROSTER_TEMPLATE, context)
 
 
 @never_cache

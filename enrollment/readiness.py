@@ -83,21 +83,19 @@ def classroom_hours(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     attended = dict(
         Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).with_hours().values_list("pk", "attended_minutes")
     )
+    # The words every student's item shares, translated once for the list (a roster asks for forty students).
+    label = _("Classroom hours")
+    met_text = _("%(done)s h attended of the %(needed)s h required.")
+    short_text = _(
+        "%(done)s h attended; %(needed)s h are required (%(hours)s h course). Make up the missing classes with your "
+        "instructor."
+    )
     result = {}
     for enrollment in enrollments:
         course = enrollment.cohort.course
         needed = int(course.nominal_hours * 60 * course.attendance_threshold / 100)
         done = attended.get(enrollment.pk) or 0
         words = {"done": Hours.text(done), "needed": Hours.text(needed), "hours": course.hours_display}
-        if done >= needed:
-            sentence = _("%(done)s h attended of the %(needed)s h required.") % words
-        else:
-            sentence = (
-                _(
-                    "%(done)s h attended; %(needed)s h are required (%(hours)s h course). Make up the missing classes "
-                    "with your instructor."
-                )
-                % words
-            )
-        result[enrollment.pk] = [ReadinessItem("hours", _("Classroom hours"), done >= needed, sentence)]
+        sentence = (met_text if done >= needed else short_text) % words
+        result[enrollment.pk] = [ReadinessItem("hours", label, done >= needed, sentence)]
     return result

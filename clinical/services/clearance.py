@@ -55,7 +55,7 @@ class ClearanceFile:
             mine = [c for c in self.credentials if c.credential_type_id == ctype.pk]
             good = [c for c in mine if c.status == CredentialStatus.VERIFIED and c.is_valid_on(day)]
             best = max(good or mine, key=lambda c: (c.expires_on or datetime.date.max, c.pk), default=None)
-            words = {"name": ctype.name, "day": date_format(day, "F j, Y")}
+            words = {"name": ctype.name}  # the day is formatted only for the sentence that names it
             if good:
                 message = ""
             elif best is None:
@@ -64,6 +64,7 @@ class ClearanceFile:
                 message = _("Staff could not accept your %(name)s. Upload a new one on your clinicals page.")
             elif not best.is_valid_on(day):
                 words["expires"] = date_format(best.expires_on, "F j, Y")
+                words["day"] = date_format(day, "F j, Y")
                 message = _(
                     "Your %(name)s expires on %(expires)s, before the shift (%(day)s). Upload the renewed one on "
                     "your clinicals page."

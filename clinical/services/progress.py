@@ -149,6 +149,11 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         signed[booking.enrollment_id].append(booking)
     files = clearance_files(enrollments)
     today = timezone.localdate()
+    # The words every student's items share, translated once for the list (a roster asks for forty students).
+    signed_text = _("%(what)s: %(done)s of %(amount)s, signed by preceptors.")
+    so_far_text = _("%(what)s: %(done)s of %(amount)s signed so far. Book and complete more clinical shifts.")
+    cleared_text = _("Every clearance document is verified.")
+    clearance_label = _("Clearance documents")
     result: dict[int, list[ReadinessItem]] = {}
     for enrollment in enrollments:
         items = []
@@ -160,21 +165,13 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
                 "amount": f"{minimum.amount.normalize():f}",
             }
             met = done >= minimum.amount
-            sentence = (
-                _("%(what)s: %(done)s of %(amount)s, signed by preceptors.")
-                if met
-                else _("%(what)s: %(done)s of %(amount)s signed so far. Book and complete more clinical shifts.")
-            ) % words
+            sentence = (signed_text if met else so_far_text) % words
             items.append(ReadinessItem(f"clinical:{minimum.kind}", names[minimum.pk], met, sentence))
         on_file = files[enrollment.pk]
         if on_file.requirements:
             last = max((timezone.localdate(b.shift.starts_at) for b in signed[enrollment.pk]), default=today)
             clearance = on_file.on(last)
-            sentence = (
-                _("Every clearance document is verified.")
-                if clearance.cleared
-                else " ".join(item.message for item in clearance.missing)
-            )
-            items.append(ReadinessItem("clearance", _("Clearance documents"), clearance.cleared, sentence))
+            sentence = cleared_text if clearance.cleared else " ".join(item.message for item in clearance.missing)
+            items.append(ReadinessItem("clearance", clearance_label, clearance.cleared, sentence))
         result[enrollment.pk] = items
     return result
