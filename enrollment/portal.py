@@ -120,9 +120,16 @@ class CredentialLine:
         parts = [self.name]
         if self.flag:
             parts.append(self.flag)
-        if self.credential is not None and self.credential.expires_on:
-            parts.append(_("expires %(day)s") % {"day": f"{self.credential.expires_on:%Y-%m-%d}"})
+        if self.expires:
+            parts.append(_("expires %(day)s") % {"day": self.expires})
         return parts[0] + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+
+    @property
+    def expires(self) -> str:
+        """The credential's expiry day (ISO, as the roster and its CSV show it), or "" when it has none."""
+        if self.credential is None or not self.credential.expires_on:
+            return ""
+        return f"{self.credential.expires_on:%Y-%m-%d}"
 
 
 def credential_lines(

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from courses.models import Cohort
 from enrollment.models import Enrollment, EnrollmentStatus
@@ -232,11 +233,14 @@ class SkillProgress:
 
     @property
     def sentence(self) -> str:
-        return _("%(skill)s: %(passed)s of %(required)s passed") % {
-            "skill": self.skill.short_name,
-            "passed": self.passed,
-            "required": self.skill.attempts_required,
-        }
+        return self.sentence_in(_(PASSED_SENTENCE))
+
+    def sentence_in(self, text: str) -> str:
+        """The sentence in `text`, PASSED_SENTENCE already translated (a list translates it once for every row)."""
+        return text % {"skill": self.skill.short_name, "passed": self.passed, "required": self.skill.attempts_required}
+
+
+PASSED_SENTENCE = gettext_noop("%(skill)s: %(passed)s of %(required)s passed")
 
 
 def passes_of(enrollment_ids: Iterable[int]) -> dict[tuple[int, int], int]:
@@ -279,6 +283,11 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         skills.setdefault(skill.level, []).append(skill)
     passes = passes_of(e.pk for e in enrollments)
     latest = latest_evaluations(enrollments)
+    # The words every student's items share, translated once for the list (a roster asks for forty students).
+    passed_text = _(PASSED_SENTENCE)
+    affective_label = _("Affective evaluation")
+    not_evaluated_text = _("Affective evaluation: not yet evaluated.")
+    meets_text = _("Affective evaluation: meets expectations.")
     result = {}
     for enrollment in enrollments:
         if not skills.get(levels[enrollment.cohort_id]):
@@ -286,15 +295,16 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         items = []
         for skill in skills[levels[enrollment.cohort_id]]:
             done = SkillProgress(skill, passes.get((enrollment.pk, skill.pk), 0))
-            items.append(ReadinessItem(f"skill:{skill.code}", skill.short_name, done.met, f"{done.sentence}."))
+            sentence = f"{done.sentence_in(passed_text)}."
+            items.append(ReadinessItem(f"skill:{skill.code}", skill.short_name, done.met, sentence))
         evaluation = latest.get(enrollment.pk)
         if evaluation is None:
-            sentence, met = _("Affective evaluation: not yet evaluated."), False
+            sentence, met = not_evaluated_text, False
         elif evaluation.rating == AffectiveRating.MEETS:
-            sentence, met = _("Affective evaluation: meets expectations."), True
+            sentence, met = meets_text, True
         else:
             sentence, met = _("Affective evaluation: needs remediation (%(note)s).") % {"note": evaluation.note}, False
-        items.append(ReadinessItem("affective", _("Affective evaluation"), met, sentence))
+        items.append(ReadinessItem("affective", affective_label, met, sentence))
         result[enrollment.pk] = items
     return result
 
