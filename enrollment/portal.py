@@ -262,6 +262,11 @@ class RosterRow:
         return tel_href(self.student.phone)
 
     @cached_property
+    def missing_labels(self) -> str:
+        """What the student has still to meet before completing, named and comma-separated ("" when ready)."""
+        return ", ".join(item.label for item in self.readiness.missing) if self.readiness else ""
+
+    @cached_property
     def ready_text(self) -> str:
         """ "Ready", or "2 missing: Classroom hours, Clearance documents", for the roster and its CSV."""
         if self.readiness is None:
@@ -269,10 +274,7 @@ class RosterRow:
         missing = self.readiness.missing
         if not missing:
             return _("Ready")
-        return _("%(count)d missing: %(items)s") % {
-            "count": len(missing),
-            "items": ", ".join(item.label for item in missing),
-        }
+        return _("%(count)d missing: %(items)s") % {"count": len(missing), "items": self.missing_labels}
 
     @cached_property
     def credential_status(self) -> str:

@@ -315,15 +315,17 @@ def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.da
     skills = list(Skill.objects.active().of_level(cohort.course.level))
     progress = progress_of(enrollments, skills) if skills else {}
     latest = latest_evaluations(enrollments)
+    # The words every student's line shares, translated once for the roster rather than once per student.
+    skills_text, remediation_text = _("Skills: %(done)s of %(total)s complete"), _("Affective: needs remediation")
     notes: dict[int, list[RosterNote]] = {}
     for enrollment in enrollments:
         lines = []
         if skills:
             done = sum(1 for item in progress[enrollment.pk] if item.met)
-            lines.append(RosterNote(_("Skills: %(done)s of %(total)s complete") % {"done": done, "total": len(skills)}))
+            lines.append(RosterNote(skills_text % {"done": done, "total": len(skills)}))
         evaluation = latest.get(enrollment.pk)
         if evaluation is not None and evaluation.rating == AffectiveRating.NEEDS_REMEDIATION:
-            lines.append(RosterNote(_("Affective: needs remediation"), at_risk=True))
+            lines.append(RosterNote(remediation_text, at_risk=True))
         if lines:
             notes[enrollment.pk] = lines
     return notes

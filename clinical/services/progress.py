@@ -93,26 +93,30 @@ def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.da
     (behind_on_clinicals). Registered with the portal in ClinicalConfig.ready(); three queries per roster."""
     progress = progress_of(enrollments, course=cohort.course)
     today = timezone.localdate(now)
+    # The words every student's line shares, translated once for the roster rather than once per student.
+    # Each minimum's name looked up, not defaulted: get_kind_display() hashes every choice's label.
+    names = {
+        m.pk: str(SHORT_NAMES[m.kind]) if m.kind in SHORT_NAMES else str(m.get_kind_display())
+        for m in minimums_of([cohort.course])[cohort.course_id]
+    }
+    part_text, line_text, behind_text = _("%(what)s %(done)s of %(amount)s"), _("Clinicals: %(parts)s"), _("(behind)")
     notes = {}
     for pk, items in progress.items():
         if not items:
             continue
         behind = behind_on_clinicals(items, starts_on=cohort.starts_on, ends_on=cohort.ends_on, today=today)
         parts = [
-            _("%(what)s %(done)s of %(amount)s")
+            part_text
             % {
-                # Looked up, not defaulted: get_kind_display() hashes every choice's label, per row.
-                "what": SHORT_NAMES[item.minimum.kind]
-                if item.minimum.kind in SHORT_NAMES
-                else item.minimum.get_kind_display(),
+                "what": names[item.minimum.pk],
                 "done": f"{item.done.normalize():f}",
                 "amount": f"{item.minimum.amount.normalize():f}",
             }
             for item in items
         ]
-        text = _("Clinicals: %(parts)s") % {"parts": " · ".join(parts)}
+        text = line_text % {"parts": " · ".join(parts)}
         if behind:
-            text += " " + _("(behind)")
+            text += " " + behind_text
         notes[pk] = [RosterNote(text, at_risk=bool(behind))]
     return notes
 
