@@ -179,9 +179,10 @@ class RosterNote:
 
 
 # Apps add to the roster through these, registered in their AppConfig.ready() (enrollment imports no app above it):
-# each takes the cohort, its seated enrollments and the moment, and returns notes by enrollment pk, in a fixed number
-# of queries whatever the cohort's size.
-RosterNotes = Callable[[Cohort, list[Enrollment], datetime.datetime], dict[int, list[RosterNote]]]
+# each takes the cohort, its seated enrollments, the moment and the roster's one readiness pass (by enrollment pk: an
+# app writes its line from its own items there rather than reading them again), and returns notes by enrollment pk, in
+# a fixed number of queries whatever the cohort's size.
+RosterNotes = Callable[[Cohort, list[Enrollment], datetime.datetime, dict[int, Readiness]], dict[int, list[RosterNote]]]
 ROSTER_NOTES: list[RosterNotes] = []
 
 
@@ -326,14 +327,15 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
         )
         for e in enrollments
     ]
-    for provider in ROSTER_NOTES:
-        notes = provider(cohort, [row.enrollment for row in rows], now)
-        for row in rows:
-            row.notes.extend(notes.get(row.enrollment.pk, ()))
-    # One readiness call for the whole roster (a fixed number of queries whatever its size).
+    # One readiness pass for the whole roster (a fixed number of queries whatever its size), which the other apps'
+    # lines are written from too.
     ready = readiness_of([row.enrollment for row in rows])
     for row in rows:
         row.readiness = ready[row.enrollment.pk]
+    for provider in ROSTER_NOTES:
+        notes = provider(cohort, [row.enrollment for row in rows], now, ready)
+        for row in rows:
+            row.notes.extend(notes.get(row.enrollment.pk, ()))
     counts = cohort.enrollments.aggregate(
         pending=Count("pk", filter=Q(status=S.PENDING_REVIEW)),
         waitlisted=Count("pk", filter=Q(status=S.WAITLISTED)),

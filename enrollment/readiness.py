@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import prefetch_related_objects
@@ -27,12 +28,15 @@ from enrollment.models import Enrollment, Hours
 class ReadinessItem:
     """One requirement of completing the course: `key` is stable for code and tests ("hours", "skill:BVM",
     "clinical:ed_hours", "clearance", "affective"), `label` names it for people, `sentence` says where the student
-    stands on it and, when not met, what is still to do."""
+    stands on it and, when not met, what is still to do. An item counted in numbers (a clinical minimum, a skill's
+    passes) also gives them, `done` of `needed`, so the roster's lines are written from the same pass."""
 
     key: str
     label: str
     met: bool
     sentence: str
+    done: Decimal | int | None = None
+    needed: Decimal | int | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from courses.models import Cohort
 from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.portal import RosterLink, RosterNote
-from enrollment.readiness import ReadinessItem
+from enrollment.readiness import Readiness, ReadinessItem
 from enrollment.services import EnrollmentError, audit
 from enrollment.services.core import lock_cohort
 from skills.models import AffectiveEvaluation, AffectiveRating, Attempt, AttemptResult, Skill
@@ -296,7 +296,11 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         for skill in skills[levels[enrollment.cohort_id]]:
             done = SkillProgress(skill, passes.get((enrollment.pk, skill.pk), 0))
             sentence = f"{done.sentence_in(passed_text)}."
-            items.append(ReadinessItem(f"skill:{skill.code}", skill.short_name, done.met, sentence))
+            items.append(
+                ReadinessItem(
+                    f"skill:{skill.code}", skill.short_name, done.met, sentence, done.passed, skill.attempts_required
+                )
+            )
         evaluation = latest.get(enrollment.pk)
         if evaluation is None:
             sentence, met = not_evaluated_text, False
@@ -309,19 +313,21 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     return result
 
 
-def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
-    """The roster's skills line ("Skills: 4 of 11 complete"), and a student needing remediation flagged at risk.
-    Three queries per roster; registered with the portal in SkillsConfig.ready()."""
-    skills = list(Skill.objects.active().of_level(cohort.course.level))
-    progress = progress_of(enrollments, skills) if skills else {}
+def roster_notes(
+    cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
+) -> dict[int, list[RosterNote]]:
+    """The roster's skills line ("Skills: 4 of 11 complete"), written from the roster's readiness pass (its
+    "skill:<code>" items), and a student needing remediation flagged at risk (one query, the evaluations).
+    Registered with the portal in SkillsConfig.ready()."""
     latest = latest_evaluations(enrollments)
     # The words every student's line shares, translated once for the roster rather than once per student.
     skills_text, remediation_text = _("Skills: %(done)s of %(total)s complete"), _("Affective: needs remediation")
     notes: dict[int, list[RosterNote]] = {}
     for enrollment in enrollments:
         lines = []
+        skills = [item for item in readiness[enrollment.pk].items if item.key.startswith("skill:")]
         if skills:
-            done = sum(1 for item in progress[enrollment.pk] if item.met)
+            done = sum(1 for item in skills if item.met)
             lines.append(RosterNote(skills_text % {"done": done, "total": len(skills)}))
         evaluation = latest.get(enrollment.pk)
         if evaluation is not None and evaluation.rating == AffectiveRating.NEEDS_REMEDIATION:

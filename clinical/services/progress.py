@@ -22,7 +22,7 @@ from clinical.services.core import minimums_of
 from courses.models import Cohort, Course
 from enrollment.models import Enrollment
 from enrollment.portal import RosterNote
-from enrollment.readiness import ReadinessItem
+from enrollment.readiness import Readiness, ReadinessItem
 
 
 @dataclass(frozen=True)
@@ -88,22 +88,24 @@ def _done(kind: str, signed: Iterable[Booking]) -> Decimal:
     raise ValueError(f"unknown clinical minimum kind {kind!r}")
 
 
-def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
+def roster_notes(
+    cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
+) -> dict[int, list[RosterNote]]:
     """The roster's clinical line per student ("Clinicals: ED hours 12 of 24 · ..."), at risk when behind
-    (behind_on_clinicals). Registered with the portal in ClinicalConfig.ready(); three queries per roster."""
-    progress = progress_of(enrollments, course=cohort.course)
+    (behind_on_clinicals). Written from the roster's readiness pass (its "clinical:<kind>" items carry what is
+    signed): no query of its own. Registered with the portal in ClinicalConfig.ready()."""
+    minimums = minimums_of([cohort.course])[cohort.course_id]
+    if not minimums:
+        return {}
     today = timezone.localdate(now)
     # The words every student's line shares, translated once for the roster rather than once per student.
     # Each minimum's name looked up, not defaulted: get_kind_display() hashes every choice's label.
-    names = {
-        m.pk: str(SHORT_NAMES[m.kind]) if m.kind in SHORT_NAMES else str(m.get_kind_display())
-        for m in minimums_of([cohort.course])[cohort.course_id]
-    }
+    names = {m.pk: str(SHORT_NAMES[m.kind]) if m.kind in SHORT_NAMES else str(m.get_kind_display()) for m in minimums}
     part_text, line_text, behind_text = _("%(what)s %(done)s of %(amount)s"), _("Clinicals: %(parts)s"), _("(behind)")
     notes = {}
-    for pk, items in progress.items():
-        if not items:
-            continue
+    for enrollment in enrollments:
+        signed = {item.key: item.done for item in readiness[enrollment.pk].items if item.key.startswith("clinical:")}
+        items = [MinimumProgress(m, signed[f"clinical:{m.kind}"]) for m in minimums]
         behind = behind_on_clinicals(items, starts_on=cohort.starts_on, ends_on=cohort.ends_on, today=today)
         parts = [
             part_text
@@ -117,7 +119,7 @@ def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.da
         text = line_text % {"parts": " · ".join(parts)}
         if behind:
             text += " " + behind_text
-        notes[pk] = [RosterNote(text, at_risk=bool(behind))]
+        notes[enrollment.pk] = [RosterNote(text, at_risk=bool(behind))]
     return notes
 
 
@@ -170,7 +172,9 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
             }
             met = done >= minimum.amount
             sentence = (signed_text if met else so_far_text) % words
-            items.append(ReadinessItem(f"clinical:{minimum.kind}", names[minimum.pk], met, sentence))
+            items.append(
+                ReadinessItem(f"clinical:{minimum.kind}", names[minimum.pk], met, sentence, done, minimum.amount)
+            )
         on_file = files[enrollment.pk]
         if on_file.requirements:
             last = max((timezone.localdate(b.shift.starts_at) for b in signed[enrollment.pk]), default=today)

@@ -19,6 +19,7 @@ from courses.models import Cohort
 from courses.seat_board import SeatBoardFlag
 from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.portal import RosterNote
+from enrollment.readiness import Readiness
 from enrollment.services import EnrollmentError, audit
 from payments.models import Deposit, DueRule, EntryKind, Instalment, LedgerEntry, PaymentPlan, PlanStep
 from payments.services.ledger import Balance, _lock, balances_of, cents
@@ -277,9 +278,11 @@ def seat_board_flags(cohorts: list[Cohort]) -> dict[int, list[SeatBoardFlag]]:
     }
 
 
-def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
+def roster_notes(
+    cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
+) -> dict[int, list[RosterNote]]:
     """The roster's money line for a student behind on a payment ("Payment overdue: $250.00 since Mar 3"). Four
-    queries per roster."""
+    queries per roster (the readiness pass has nothing about money)."""
     statuses = payment_status_of([e.pk for e in enrollments], today=timezone.localdate(now))
     notes = {}
     for pk, status in statuses.items():

@@ -1,6 +1,7 @@
 """The status page and the roster gather what several apps say about a student (readiness, clinicals, skills): each
-reads what they share once. The cohort and course come with the enrollments, and the course's clinical minimums are
-read once per page although the clinicals section, the readiness checklist and the roster's line all ask for them."""
+reads what they share once. The cohort and course come with the enrollments, the course's clinical minimums are read
+once per page although the clinicals section, the readiness checklist and the roster's line all ask for them, and
+the roster's clinical and skills lines are written from its one readiness pass."""
 
 import re
 
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from enrollment import readiness as readiness_module
+from tests.factories import make_skill_sheets
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,8 @@ def test_the_status_page_reads_the_cohort_and_the_minimums_once(client, clinic, 
     assert len(passes) == 2  # one readiness pass per page (this function is called twice: two requests)
 
 
-def test_the_roster_reads_the_cohort_and_the_minimums_once(client, clinic):
+def test_the_roster_reads_what_the_apps_share_once(client, clinic):
+    make_skill_sheets()  # the data migration's sheets (a transactional test run earlier flushes them)
     students = [clinic.student() for _ in range(3)]
     instructor = get_user_model().objects.create_user("teacher", password="pw-for-tests-123")
     clinic.cohort.instructors.add(instructor)
@@ -60,3 +63,10 @@ def test_the_roster_reads_the_cohort_and_the_minimums_once(client, clinic):
     assert read.count("clinical_clinicalminimum") == 1, read
     # The cohort is read once to check who may see it (with its course); the readiness providers reuse it.
     assert read.count("courses_cohort") <= 2 and "courses_course" not in read, read
+    # The clinical and skills lines are written from the readiness pass, which read the signed shifts, the skills
+    # and the passes once for every student.
+    assert read.count("clinical_booking") == 1, read
+    assert read.count("skills_skill") == 1 and read.count("skills_attempt") == 1, read
+    page = response.content.decode()
+    assert page.count("Clinicals: ED h 0 of 24 · ambulance h 0 of 24 · contacts 0 of 10") == 2 * len(students)
+    assert "Skills: 0 of " in page
