@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -119,9 +120,16 @@ class CredentialLine:
         parts = [self.name]
         if self.flag:
             parts.append(self.flag)
-        if self.credential is not None and self.credential.expires_on:
-            parts.append(_("expires %(day)s") % {"day": f"{self.credential.expires_on:%Y-%m-%d}"})
+        if self.expires:
+            parts.append(_("expires %(day)s") % {"day": self.expires})
         return parts[0] + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+
+    @property
+    def expires(self) -> str:
+        """The credential's expiry day (ISO, as the roster and its CSV show it), or "" when it has none."""
+        if self.credential is None or not self.credential.expires_on:
+            return ""
+        return f"{self.credential.expires_on:%Y-%m-%d}"
 
 
 def credential_lines(
@@ -171,9 +179,10 @@ class RosterNote:
 
 
 # Apps add to the roster through these, registered in their AppConfig.ready() (enrollment imports no app above it):
-# each takes the cohort, its seated enrollments and the moment, and returns notes by enrollment pk, in a fixed number
-# of queries whatever the cohort's size.
-RosterNotes = Callable[[Cohort, list[Enrollment], datetime.datetime], dict[int, list[RosterNote]]]
+# each takes the cohort, its seated enrollments, the moment and the roster's one readiness pass (by enrollment pk: an
+# app writes its line from its own items there rather than reading them again), and returns notes by enrollment pk, in
+# a fixed number of queries whatever the cohort's size.
+RosterNotes = Callable[[Cohort, list[Enrollment], datetime.datetime, dict[int, Readiness]], dict[int, list[RosterNote]]]
 ROSTER_NOTES: list[RosterNotes] = []
 
 
@@ -214,6 +223,8 @@ class RosterRow:
     notes: list[RosterNote] = field(default_factory=list)
     # What completing the course asks of the student, met or not (enrollment.readiness): the "ready" column.
     readiness: Readiness | None = None
+    # The row's contact, credentials and "ready" cells as the page shows them (render_cells), by name.
+    cells: dict[str, str] = field(default_factory=dict)
 
     @property
     def student(self):
@@ -252,6 +263,11 @@ class RosterRow:
         return tel_href(self.student.phone)
 
     @cached_property
+    def missing_labels(self) -> str:
+        """What the student has still to meet before completing, named and comma-separated ("" when ready)."""
+        return ", ".join(item.label for item in self.readiness.missing) if self.readiness else ""
+
+    @cached_property
     def ready_text(self) -> str:
         """ "Ready", or "2 missing: Classroom hours, Clearance documents", for the roster and its CSV."""
         if self.readiness is None:
@@ -259,10 +275,7 @@ class RosterRow:
         missing = self.readiness.missing
         if not missing:
             return _("Ready")
-        return _("%(count)d missing: %(items)s") % {
-            "count": len(missing),
-            "items": ", ".join(item.label for item in missing),
-        }
+        return _("%(count)d missing: %(items)s") % {"count": len(missing), "items": self.missing_labels}
 
     @cached_property
     def credential_status(self) -> str:
@@ -314,19 +327,32 @@ def build_roster(cohort: Cohort, *, now: datetime.datetime | None = None) -> Ros
         )
         for e in enrollments
     ]
-    for provider in ROSTER_NOTES:
-        notes = provider(cohort, [row.enrollment for row in rows], now)
-        for row in rows:
-            row.notes.extend(notes.get(row.enrollment.pk, ()))
-    # One readiness call for the whole roster (a fixed number of queries whatever its size).
+    # One readiness pass for the whole roster (a fixed number of queries whatever its size), which the other apps'
+    # lines are written from too.
     ready = readiness_of([row.enrollment for row in rows])
     for row in rows:
         row.readiness = ready[row.enrollment.pk]
+    for provider in ROSTER_NOTES:
+        notes = provider(cohort, [row.enrollment for row in rows], now, ready)
+        for row in rows:
+            row.notes.extend(notes.get(row.enrollment.pk, ()))
     counts = cohort.enrollments.aggregate(
         pending=Count("pk", filter=Q(status=S.PENDING_REVIEW)),
         waitlisted=Count("pk", filter=Q(status=S.WAITLISTED)),
     )
     return Roster(cohort, rows, scheduled_minutes, counts["pending"], counts["waitlisted"])
+
+
+ROSTER_TEMPLATE = "enrollment/portal/roster.html"
+# The cells the roster shows twice per student, once in the phone's card and once in the table's row: its partials.
+ROSTER_CELLS = ("contact", "credentials", "ready")
+
+
+def render_cells(rows: list[RosterRow]) -> None:
+    """Render each row's twice-shown cells once (the roster template's partials), for both places to show."""
+    partials = {name: get_template(f"{ROSTER_TEMPLATE}#{name}") for name in ROSTER_CELLS}
+    for row in rows:
+        row.cells = {name: partial.render({"row": row}) for name, partial in partials.items()}
 
 
 @never_cache
@@ -339,9 +365,11 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     # The next class first, then the others: those that have started (the latest first, where attendance is
     # recorded), then the later ones.
     sessions = [s for s in cohort.sessions.order_by("starts_at") if next_class is None or s.pk != next_class.pk]
+    students = build_roster(cohort, now=now)
+    render_cells(students.rows)
     context = {
         "cohort": cohort,
-        "roster": build_roster(cohort, now=now),
+        "roster": students,
         "next_class": next_class,
         "next_class_started": next_class is not None and next_class.starts_at <= now,
         "past_sessions": [s for s in sessions if s.starts_at <= now][::-1],
@@ -350,7 +378,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
         "has_calendar": Cohort.objects.public().filter(pk=cohort.pk).exists(),
         "links": [link for provider in ROSTER_LINKS for link in provider(cohort)],
     }
-    return render(request, "enrollment/portal/roster.html", context)
+    return render(request, ROSTER_TEMPLATE, context)
 
 
 @never_cache

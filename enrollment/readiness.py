@@ -7,18 +7,20 @@ service, which refuses an enrollment that is not ready.
 The items come from providers. The enrollment app provides the classroom hours; the apps built on it (clinical
 minimums and clearance, skills and the affective evaluation) register theirs in their AppConfig.ready() with
 `register_readiness`, so this module imports none of them. A provider takes a list of enrollments (all of one cohort,
-or any mix) and returns their items by enrollment pk, in a fixed number of queries whatever the list's length.
+or any mix), each with its cohort and course loaded, and returns their items by enrollment pk, in a fixed number of
+queries whatever the list's length.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from courses.models import Cohort
 from enrollment.models import Enrollment, Hours
 
 
@@ -26,12 +28,15 @@ from enrollment.models import Enrollment, Hours
 class ReadinessItem:
     """One requirement of completing the course: `key` is stable for code and tests ("hours", "skill:BVM",
     "clinical:ed_hours", "clearance", "affective"), `label` names it for people, `sentence` says where the student
-    stands on it and, when not met, what is still to do."""
+    stands on it and, when not met, what is still to do. An item counted in numbers (a clinical minimum, a skill's
+    passes) also gives them, `done` of `needed`, so the roster's lines are written from the same pass."""
 
     key: str
     label: str
     met: bool
     sentence: str
+    done: Decimal | int | None = None
+    needed: Decimal | int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ def register_readiness(provider: ReadinessProvider) -> None:
 def readiness_of(enrollments: Iterable[Enrollment]) -> dict[int, Readiness]:
     """Each enrollment's readiness: the classroom hours first, then every registered provider's items."""
     enrollments = list(enrollments)
+    # Every provider reads the enrollments' cohorts and courses: loaded here, once (no query when the caller has them).
+    prefetch_related_objects(enrollments, "cohort__course")
     items: dict[int, list[ReadinessItem]] = {e.pk: [] for e in enrollments}
     for provider in [classroom_hours, *READINESS_PROVIDERS]:
         for pk, found in provider(enrollments).items():
@@ -80,22 +87,19 @@ def classroom_hours(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     attended = dict(
         Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).with_hours().values_list("pk", "attended_minutes")
     )
-    cohorts = Cohort.objects.select_related("course").in_bulk({e.cohort_id for e in enrollments})
+    # The words every student's item shares, translated once for the list (a roster asks for forty students).
+    label = _("Classroom hours")
+    met_text = _("%(done)s h attended of the %(needed)s h required.")
+    short_text = _(
+        "%(done)s h attended; %(needed)s h are required (%(hours)s h course). Make up the missing classes with your "
+        "instructor."
+    )
     result = {}
     for enrollment in enrollments:
-        course = cohorts[enrollment.cohort_id].course
+        course = enrollment.cohort.course
         needed = int(course.nominal_hours * 60 * course.attendance_threshold / 100)
         done = attended.get(enrollment.pk) or 0
         words = {"done": Hours.text(done), "needed": Hours.text(needed), "hours": course.hours_display}
-        if done >= needed:
-            sentence = _("%(done)s h attended of the %(needed)s h required.") % words
-        else:
-            sentence = (
-                _(
-                    "%(done)s h attended; %(needed)s h are required (%(hours)s h course). Make up the missing classes "
-                    "with your instructor."
-                )
-                % words
-            )
-        result[enrollment.pk] = [ReadinessItem("hours", _("Classroom hours"), done >= needed, sentence)]
+        sentence = (met_text if done >= needed else short_text) % words
+        result[enrollment.pk] = [ReadinessItem("hours", label, done >= needed, sentence)]
     return result

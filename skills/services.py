@@ -18,11 +18,12 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from courses.models import Cohort
 from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.portal import RosterLink, RosterNote
-from enrollment.readiness import ReadinessItem
+from enrollment.readiness import Readiness, ReadinessItem
 from enrollment.services import EnrollmentError, audit
 from enrollment.services.core import lock_cohort
 from skills.models import AffectiveEvaluation, AffectiveRating, Attempt, AttemptResult, Skill
@@ -232,11 +233,14 @@ class SkillProgress:
 
     @property
     def sentence(self) -> str:
-        return _("%(skill)s: %(passed)s of %(required)s passed") % {
-            "skill": self.skill.short_name,
-            "passed": self.passed,
-            "required": self.skill.attempts_required,
-        }
+        return self.sentence_in(_(PASSED_SENTENCE))
+
+    def sentence_in(self, text: str) -> str:
+        """The sentence in `text`, PASSED_SENTENCE already translated (a list translates it once for every row)."""
+        return text % {"skill": self.skill.short_name, "passed": self.passed, "required": self.skill.attempts_required}
+
+
+PASSED_SENTENCE = gettext_noop("%(skill)s: %(passed)s of %(required)s passed")
 
 
 def passes_of(enrollment_ids: Iterable[int]) -> dict[tuple[int, int], int]:
@@ -272,12 +276,18 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     enrollment.readiness in SkillsConfig.ready()."""
     if not enrollments:
         return {}
-    levels = dict(Cohort.objects.filter(pk__in={e.cohort_id for e in enrollments}).values_list("pk", "course__level"))
+    # readiness_of() hands over the enrollments with their cohorts and courses.
+    levels = {e.cohort_id: e.cohort.course.level for e in enrollments}
     skills: dict[str, list[Skill]] = {}
     for skill in Skill.objects.active().filter(level__in=set(levels.values())):
         skills.setdefault(skill.level, []).append(skill)
     passes = passes_of(e.pk for e in enrollments)
     latest = latest_evaluations(enrollments)
+    # The words every student's items share, translated once for the list (a roster asks for forty students).
+    passed_text = _(PASSED_SENTENCE)
+    affective_label = _("Affective evaluation")
+    not_evaluated_text = _("Affective evaluation: not yet evaluated.")
+    meets_text = _("Affective evaluation: meets expectations.")
     result = {}
     for enrollment in enrollments:
         if not skills.get(levels[enrollment.cohort_id]):
@@ -285,34 +295,43 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         items = []
         for skill in skills[levels[enrollment.cohort_id]]:
             done = SkillProgress(skill, passes.get((enrollment.pk, skill.pk), 0))
-            items.append(ReadinessItem(f"skill:{skill.code}", skill.short_name, done.met, f"{done.sentence}."))
+            sentence = f"{done.sentence_in(passed_text)}."
+            items.append(
+                ReadinessItem(
+                    f"skill:{skill.code}", skill.short_name, done.met, sentence, done.passed, skill.attempts_required
+                )
+            )
         evaluation = latest.get(enrollment.pk)
         if evaluation is None:
-            sentence, met = _("Affective evaluation: not yet evaluated."), False
+            sentence, met = not_evaluated_text, False
         elif evaluation.rating == AffectiveRating.MEETS:
-            sentence, met = _("Affective evaluation: meets expectations."), True
+            sentence, met = meets_text, True
         else:
             sentence, met = _("Affective evaluation: needs remediation (%(note)s).") % {"note": evaluation.note}, False
-        items.append(ReadinessItem("affective", _("Affective evaluation"), met, sentence))
+        items.append(ReadinessItem("affective", affective_label, met, sentence))
         result[enrollment.pk] = items
     return result
 
 
-def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
-    """The roster's skills line ("Skills: 4 of 11 complete"), and a student needing remediation flagged at risk.
-    Three queries per roster; registered with the portal in SkillsConfig.ready()."""
-    skills = list(Skill.objects.active().of_level(cohort.course.level))
-    progress = progress_of(enrollments, skills) if skills else {}
+def roster_notes(
+    cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
+) -> dict[int, list[RosterNote]]:
+    """The roster's skills line ("Skills: 4 of 11 complete"), written from the roster's readiness pass (its
+    "skill:<code>" items), and a student needing remediation flagged at risk (one query, the evaluations).
+    Registered with the portal in SkillsConfig.ready()."""
     latest = latest_evaluations(enrollments)
+    # The words every student's line shares, translated once for the roster rather than once per student.
+    skills_text, remediation_text = _("Skills: %(done)s of %(total)s complete"), _("Affective: needs remediation")
     notes: dict[int, list[RosterNote]] = {}
     for enrollment in enrollments:
         lines = []
+        skills = [item for item in readiness[enrollment.pk].items if item.key.startswith("skill:")]
         if skills:
-            done = sum(1 for item in progress[enrollment.pk] if item.met)
-            lines.append(RosterNote(_("Skills: %(done)s of %(total)s complete") % {"done": done, "total": len(skills)}))
+            done = sum(1 for item in skills if item.met)
+            lines.append(RosterNote(skills_text % {"done": done, "total": len(skills)}))
         evaluation = latest.get(enrollment.pk)
         if evaluation is not None and evaluation.rating == AffectiveRating.NEEDS_REMEDIATION:
-            lines.append(RosterNote(_("Affective: needs remediation"), at_risk=True))
+            lines.append(RosterNote(remediation_text, at_risk=True))
         if lines:
             notes[enrollment.pk] = lines
     return notes

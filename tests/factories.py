@@ -41,6 +41,9 @@ def make_course(**overrides) -> Course:
         "tuition": Decimal("1450.00"),
     }
     fields.update(overrides)
+    # As the database gives them back: pages read the course object the test holds (hours_display needs a Decimal).
+    for name in ("nominal_hours", "tuition"):
+        fields[name] = Decimal(fields[name])
     return Course.objects.create(**fields)
 
 

@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 from clinical.models import (
     Booking,
     BookingStatus,
-    ClinicalMinimum,
     Shift,
 )
 from clinical.services.clearance import (
     clearance,
 )
-from clinical.services.core import SEATED, booking_closes, when_text
+from clinical.services.core import SEATED, booking_closes, minimums_of, when_text
 from courses.models import ClassSession
 from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError, audit
@@ -29,9 +28,10 @@ from enrollment.services import EnrollmentError, audit
 
 def takes_clinicals(enrollment: Enrollment) -> bool:
     """Seated in a cohort whose course has clinical minimums."""
-    return (
-        enrollment.status == SEATED and ClinicalMinimum.objects.filter(course_id=enrollment.cohort.course_id).exists()
-    )
+    if enrollment.status != SEATED:
+        return False
+    course = enrollment.cohort.course
+    return bool(minimums_of([course])[course.pk])
 
 
 def _refuse_unless_open_to(shift: Shift, enrollment: Enrollment) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import prefetch_related_objects
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinical.services.core import SEATED
-from courses.models import Cohort, CredentialType, Requirement
+from courses.models import CredentialType, Requirement
 from enrollment.models import Credential, CredentialStatus, Enrollment
 
 
@@ -54,7 +55,7 @@ class ClearanceFile:
             mine = [c for c in self.credentials if c.credential_type_id == ctype.pk]
             good = [c for c in mine if c.status == CredentialStatus.VERIFIED and c.is_valid_on(day)]
             best = max(good or mine, key=lambda c: (c.expires_on or datetime.date.max, c.pk), default=None)
-            words = {"name": ctype.name, "day": date_format(day, "F j, Y")}
+            words = {"name": ctype.name}  # the day is formatted only for the sentence that names it
             if good:
                 message = ""
             elif best is None:
@@ -63,6 +64,7 @@ class ClearanceFile:
                 message = _("Staff could not accept your %(name)s. Upload a new one on your clinicals page.")
             elif not best.is_valid_on(day):
                 words["expires"] = date_format(best.expires_on, "F j, Y")
+                words["day"] = date_format(day, "F j, Y")
                 message = _(
                     "Your %(name)s expires on %(expires)s, before the shift (%(day)s). Upload the renewed one on "
                     "your clinicals page."
@@ -87,11 +89,11 @@ def clearance_files(enrollments: list[Enrollment]) -> dict[int, ClearanceFile]:
     """clearance_on_file() for many enrollments (any courses): three queries whatever their number."""
     if not enrollments:
         return {}
-    cohorts = Cohort.objects.in_bulk({e.cohort_id for e in enrollments})
+    prefetch_related_objects(enrollments, "cohort")  # no query when the caller has them (readiness_of, the board)
     requirements: dict[int, list[Requirement]] = {}
     for requirement in (
         Requirement.objects.for_clinicals()
-        .filter(course_id__in={c.course_id for c in cohorts.values()})
+        .filter(course_id__in={e.cohort.course_id for e in enrollments})
         .select_related("credential_type")
         .order_by("credential_type__name")
     ):
@@ -103,9 +105,7 @@ def clearance_files(enrollments: list[Enrollment]) -> dict[int, ClearanceFile]:
     ):
         credentials.setdefault(credential.student_id, []).append(credential)
     return {
-        e.pk: ClearanceFile(
-            tuple(requirements.get(cohorts[e.cohort_id].course_id, ())), tuple(credentials.get(e.student_id, ()))
-        )
+        e.pk: ClearanceFile(tuple(requirements.get(e.cohort.course_id, ())), tuple(credentials.get(e.student_id, ())))
         for e in enrollments
     }
 

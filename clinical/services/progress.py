@@ -18,10 +18,11 @@ from clinical.models import (
     SiteKind,
 )
 from clinical.services.clearance import clearance_files
-from courses.models import Cohort
+from clinical.services.core import minimums_of
+from courses.models import Cohort, Course
 from enrollment.models import Enrollment
 from enrollment.portal import RosterNote
-from enrollment.readiness import ReadinessItem
+from enrollment.readiness import Readiness, ReadinessItem
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,13 @@ class MinimumProgress:
 
 def progress(enrollment: Enrollment) -> list[MinimumProgress]:
     """Each of the course's clinical minimums against what is signed: only a preceptor's sign-off counts."""
-    return progress_of([enrollment], course_id=enrollment.cohort.course_id)[enrollment.pk]
+    return progress_of([enrollment], course=enrollment.cohort.course)[enrollment.pk]
 
 
-def progress_of(enrollments: list[Enrollment], *, course_id: int) -> dict[int, list[MinimumProgress]]:
-    """progress() for many enrollments of one course, in three queries (the roster's)."""
-    order = list(MinimumKind.values)  # hours before contacts, as the kinds are listed
-    minimums = sorted(ClinicalMinimum.objects.filter(course_id=course_id), key=lambda m: order.index(m.kind))
+def progress_of(enrollments: list[Enrollment], *, course: Course) -> dict[int, list[MinimumProgress]]:
+    """progress() for many enrollments of one course, in two queries (the roster's; the minimums are read once per
+    course object, see minimums_of)."""
+    minimums = minimums_of([course])[course.pk]
     signed: dict[int, list[Booking]] = {e.pk: [] for e in enrollments}
     if minimums:
         for booking in (
@@ -87,32 +88,38 @@ def _done(kind: str, signed: Iterable[Booking]) -> Decimal:
     raise ValueError(f"unknown clinical minimum kind {kind!r}")
 
 
-def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
+def roster_notes(
+    cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
+) -> dict[int, list[RosterNote]]:
     """The roster's clinical line per student ("Clinicals: ED hours 12 of 24 · ..."), at risk when behind
-    (behind_on_clinicals). Registered with the portal in ClinicalConfig.ready(); three queries per roster."""
-    progress = progress_of(enrollments, course_id=cohort.course_id)
+    (behind_on_clinicals). Written from the roster's readiness pass (its "clinical:<kind>" items carry what is
+    signed): no query of its own. Registered with the portal in ClinicalConfig.ready()."""
+    minimums = minimums_of([cohort.course])[cohort.course_id]
+    if not minimums:
+        return {}
     today = timezone.localdate(now)
+    # The words every student's line shares, translated once for the roster rather than once per student.
+    # Each minimum's name looked up, not defaulted: get_kind_display() hashes every choice's label.
+    names = {m.pk: str(SHORT_NAMES[m.kind]) if m.kind in SHORT_NAMES else str(m.get_kind_display()) for m in minimums}
+    part_text, line_text, behind_text = _("%(what)s %(done)s of %(amount)s"), _("Clinicals: %(parts)s"), _("(behind)")
     notes = {}
-    for pk, items in progress.items():
-        if not items:
-            continue
+    for enrollment in enrollments:
+        signed = {item.key: item.done for item in readiness[enrollment.pk].items if item.key.startswith("clinical:")}
+        items = [MinimumProgress(m, signed[f"clinical:{m.kind}"]) for m in minimums]
         behind = behind_on_clinicals(items, starts_on=cohort.starts_on, ends_on=cohort.ends_on, today=today)
         parts = [
-            _("%(what)s %(done)s of %(amount)s")
+            part_text
             % {
-                # Looked up, not defaulted: get_kind_display() hashes every choice's label, per row.
-                "what": SHORT_NAMES[item.minimum.kind]
-                if item.minimum.kind in SHORT_NAMES
-                else item.minimum.get_kind_display(),
+                "what": names[item.minimum.pk],
                 "done": f"{item.done.normalize():f}",
                 "amount": f"{item.minimum.amount.normalize():f}",
             }
             for item in items
         ]
-        text = _("Clinicals: %(parts)s") % {"parts": " · ".join(parts)}
+        text = line_text % {"parts": " · ".join(parts)}
         if behind:
-            text += " " + _("(behind)")
-        notes[pk] = [RosterNote(text, at_risk=bool(behind))]
+            text += " " + behind_text
+        notes[enrollment.pk] = [RosterNote(text, at_risk=bool(behind))]
     return notes
 
 
@@ -134,14 +141,9 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     before any). Registered with enrollment.readiness; a fixed number of queries for any number of enrollments."""
     if not enrollments:
         return {}
-    cohorts = Cohort.objects.in_bulk({e.cohort_id for e in enrollments})
-    course_of = {e.pk: cohorts[e.cohort_id].course_id for e in enrollments}
-    order = list(MinimumKind.values)
-    minimums: dict[int, list[ClinicalMinimum]] = {}
-    for minimum in ClinicalMinimum.objects.filter(course_id__in=set(course_of.values())):
-        minimums.setdefault(minimum.course_id, []).append(minimum)
-    for found in minimums.values():
-        found.sort(key=lambda m: order.index(m.kind))
+    # readiness_of() hands over the enrollments with their cohorts and courses.
+    course_of = {e.pk: e.cohort.course_id for e in enrollments}
+    minimums = minimums_of({e.cohort.course_id: e.cohort.course for e in enrollments}.values())
     # Each minimum's name once, not per student (get_kind_display() translates and hashes every choice per call).
     names = {m.pk: str(m.get_kind_display()) for found in minimums.values() for m in found}
     signed: dict[int, list[Booking]] = {e.pk: [] for e in enrollments}
@@ -153,6 +155,11 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
         signed[booking.enrollment_id].append(booking)
     files = clearance_files(enrollments)
     today = timezone.localdate()
+    # The words every student's items share, translated once for the list (a roster asks for forty students).
+    signed_text = _("%(what)s: %(done)s of %(amount)s, signed by preceptors.")
+    so_far_text = _("%(what)s: %(done)s of %(amount)s signed so far. Book and complete more clinical shifts.")
+    cleared_text = _("Every clearance document is verified.")
+    clearance_label = _("Clearance documents")
     result: dict[int, list[ReadinessItem]] = {}
     for enrollment in enrollments:
         items = []
@@ -164,21 +171,15 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
                 "amount": f"{minimum.amount.normalize():f}",
             }
             met = done >= minimum.amount
-            sentence = (
-                _("%(what)s: %(done)s of %(amount)s, signed by preceptors.")
-                if met
-                else _("%(what)s: %(done)s of %(amount)s signed so far. Book and complete more clinical shifts.")
-            ) % words
-            items.append(ReadinessItem(f"clinical:{minimum.kind}", names[minimum.pk], met, sentence))
+            sentence = (signed_text if met else so_far_text) % words
+            items.append(
+                ReadinessItem(f"clinical:{minimum.kind}", names[minimum.pk], met, sentence, done, minimum.amount)
+            )
         on_file = files[enrollment.pk]
         if on_file.requirements:
             last = max((timezone.localdate(b.shift.starts_at) for b in signed[enrollment.pk]), default=today)
             clearance = on_file.on(last)
-            sentence = (
-                _("Every clearance document is verified.")
-                if clearance.cleared
-                else " ".join(item.message for item in clearance.missing)
-            )
-            items.append(ReadinessItem("clearance", _("Clearance documents"), clearance.cleared, sentence))
+            sentence = cleared_text if clearance.cleared else " ".join(item.message for item in clearance.missing)
+            items.append(ReadinessItem("clearance", clearance_label, clearance.cleared, sentence))
         result[enrollment.pk] = items
     return result

@@ -19,6 +19,7 @@ from courses.models import Cohort
 from courses.seat_board import SeatBoardFlag
 from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.portal import RosterNote
+from enrollment.readiness import Readiness
 from enrollment.services import EnrollmentError, audit
 from payments.models import Deposit, DueRule, EntryKind, Instalment, LedgerEntry, PaymentPlan, PlanStep
 from payments.services.ledger import Balance, _lock, balances_of, cents
@@ -262,28 +263,29 @@ def payment_status_of(enrollment_ids: list[int], *, today: datetime.date | None 
 def overdue_in(cohort_ids: list[int] | None, *, today: datetime.date) -> dict[int, PaymentStatus]:
     """The payment status of every seated enrollment in these cohorts (None: every cohort) with an instalment or
     deposit overdue, by enrollment pk. Five queries at most, whatever the number of cohorts and students."""
+    return {pk: status for pk, (_cohort_id, status) in _overdue(cohort_ids, today=today).items()}
+
+
+def _overdue(cohort_ids: list[int] | None, *, today: datetime.date) -> dict[int, tuple[int, PaymentStatus]]:
+    """overdue_in() with each enrollment's cohort pk, read with the candidates (the seat board counts per cohort)."""
     seated = Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED)
     if cohort_ids is not None:
         seated = seated.filter(cohort_id__in=cohort_ids)
-    candidates = (
+    candidates = dict(
         seated.filter(Q(instalments__due_on__lt=today) | Q(deposit__due_on__lt=today))
         .order_by()
-        .values_list("pk", flat=True)
+        .values_list("pk", "cohort_id")
         .distinct()
     )
     statuses = payment_status_of(sorted(candidates), today=today)
-    return {pk: status for pk, status in statuses.items() if status.is_overdue}
+    return {pk: (candidates[pk], status) for pk, status in statuses.items() if status.is_overdue}
 
 
 def seat_board_flags(cohorts: list[Cohort]) -> dict[int, list[SeatBoardFlag]]:
     """The seat board's line per cohort: how many of its students are behind with a payment."""
-    overdue = overdue_in([c.pk for c in cohorts], today=timezone.localdate())
-    if not overdue:
-        return {}
-    cohort_of = dict(Enrollment.objects.filter(pk__in=list(overdue)).order_by().values_list("pk", "cohort_id"))
     counts: dict[int, int] = {}
-    for pk in overdue:
-        counts[cohort_of[pk]] = counts.get(cohort_of[pk], 0) + 1
+    for cohort_id, _status in _overdue([c.pk for c in cohorts], today=timezone.localdate()).values():
+        counts[cohort_id] = counts.get(cohort_id, 0) + 1
     return {
         cohort_id: [
             SeatBoardFlag(
@@ -295,9 +297,11 @@ def seat_board_flags(cohorts: list[Cohort]) -> dict[int, list[SeatBoardFlag]]:
     }
 
 
-def roster_notes(cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime) -> dict[int, list[RosterNote]]:
+def roster_notes(
+    cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
+) -> dict[int, list[RosterNote]]:
     """The roster's money line for a student behind on a payment ("Payment overdue: $250.00 since Mar 3"). Four
-    queries per roster."""
+    queries per roster (the readiness pass has nothing about money)."""
     statuses = payment_status_of([e.pk for e in enrollments], today=timezone.localdate(now))
     notes = {}
     for pk, status in statuses.items():

@@ -9,6 +9,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -591,6 +592,37 @@ def test_roster_with_credentials_runs_the_same_queries_for_5_and_40_students(cli
             )
         )
     assert counts[0] == counts[1]
+
+
+def test_the_roster_renders_each_rows_cells_once_for_the_card_and_the_table(client, school, monkeypatch):
+    """The page shows every student twice (a card on a phone, a table row otherwise): the contact, credentials and
+    "ready" cells are rendered once per row and placed in both."""
+    cohort = school["cohort"]
+    for n in range(3):
+        seat(cohort, first_name=f"Student{n}", last_name="Adams", email=f"student{n}@example.com")
+    renders: dict[str, int] = {}
+    real_get_template = portal.get_template
+
+    def counting_get_template(name):
+        template = real_get_template(name)
+
+        class Counting:
+            def render(self, context):
+                renders[name] = renders.get(name, 0) + 1
+                return template.render(context)
+
+        return Counting()
+
+    monkeypatch.setattr(portal, "get_template", counting_get_template)
+    client.force_login(school["instructor"])
+    page = client.get(f"/instructor/cohorts/{cohort.pk}/").content.decode()
+    assert renders == {f"{portal.ROSTER_TEMPLATE}#{cell}": 4 for cell in portal.ROSTER_CELLS}
+    for n in range(3):  # each cell's markup in both places
+        assert page.count(f'<a class="text-break" href="mailto:student{n}@example.com">') == 2
+    assert page.count('<span class="ready-no">') == 8
+    # The template itself renders none of them (it would render each twice per row again).
+    source = (settings.BASE_DIR / "templates" / portal.ROSTER_TEMPLATE).read_text()
+    assert "{% partial " not in source
 
 
 # --- attendance on a phone ------------------------------------------------------------------------------------------

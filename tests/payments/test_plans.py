@@ -276,6 +276,23 @@ def test_the_roster_and_the_seat_board_flag_students_behind_on_payments(course, 
     assert "1 student behind on payments" in board
 
 
+def test_the_seat_board_finds_each_late_students_cohort_with_the_candidates(course, cohort, clock, admin_client):
+    three_payments(course)
+    other = make_cohort(course=course, capacity=5)
+    for late in (cohort, cohort, other):
+        seated(late)
+    clock.move_to(datetime.datetime(2027, 3, 10, 8, 0, tzinfo=CHICAGO))
+    admin_client.get("/admin/courses/cohort/")
+    with CaptureQueriesContext(connection) as queries:
+        board = admin_client.get("/admin/courses/cohort/").content.decode()
+    assert "2 students behind on payments" in board and "1 student behind on payments" in board
+    # One query reads the enrollments with something overdue, and their cohorts with them (not again afterwards).
+    sql = [q["sql"] for q in queries.captured_queries]
+    reads = [q for q in sql if q.startswith('SELECT DISTINCT "enrollment_enrollment"')]
+    assert len(reads) == 1 and '"enrollment_enrollment"."cohort_id"' in reads[0], reads
+    assert not [q for q in sql if q.startswith('SELECT "enrollment_enrollment"."id"')]
+
+
 def test_the_overdue_report_lists_each_overdue_payment_and_exports_it(course, cohort, clock, admin_client):
     three_payments(course)
     late = seated(cohort)

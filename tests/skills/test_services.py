@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from courses.models import Level
 from enrollment import services as enrollment_services
-from enrollment.models import AuditEvent
+from enrollment.models import AuditEvent, Enrollment
 from enrollment.portal import build_roster
 from enrollment.readiness import readiness, readiness_of
 from enrollment.services import EnrollmentError
@@ -328,8 +328,10 @@ def test_a_level_without_skills_asks_for_neither_skills_nor_affective(db):
 
 def test_readiness_runs_fixed_queries_whatever_the_number_of_enrollments(lab):
     def count(enrollments) -> int:
+        # Fresh from the database each time: readiness_of() loads their cohorts and courses itself.
+        fresh = list(Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]))
         with CaptureQueriesContext(connection) as queries:
-            readiness_of(enrollments)
+            readiness_of(fresh)
         return len(queries)
 
     small = count(lab.students[:1])
