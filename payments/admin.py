@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -347,14 +348,19 @@ class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             raise PermissionDenied
         return services.overdue_report(today=timezone.localdate())
 
+    OVERDUE_PER_PAGE = 50
+
     def overdue_view(self, request: HttpRequest) -> HttpResponse:
         """Overdue instalments and deposits of seated students, the oldest first."""
         rows = self._overdue_rows(request)
+        page = Paginator(rows, self.OVERDUE_PER_PAGE).get_page(request.GET.get("p"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Overdue payments"),
-            "rows": rows,
+            "rows": page.object_list,
+            "count": len(rows),
+            "page": page,
             "total": sum((row["left"] for row in rows), Decimal(0)),
         }
         return TemplateResponse(request, "admin/payments/instalment/overdue.html", context)

@@ -383,3 +383,19 @@ def test_a_plan_or_deposit_for_a_cohort_of_another_course_is_refused(course, coh
             rule.clean()
         assert "cohort" in caught.value.message_dict
     PaymentPlan(name="Right", course=course, cohort=cohort).clean()
+
+
+def test_the_overdue_report_shows_fifty_a_page_with_the_count_and_total_of_all(course, clock, admin_client):
+    three_payments(course)
+    big = make_cohort(course=course, code="EMT-BIG", capacity=60, starts_on=datetime.date(2027, 3, 22))
+    for _ in range(51):
+        seated(big)
+    clock.move_to(datetime.datetime(2027, 3, 10, 8, 0, tzinfo=CHICAGO))  # two instalments each overdue: 102 rows
+    first = admin_client.get("/admin/payments/instalment/overdue/").content.decode()
+    assert "102 overdue payments of seated students, $50,994.90 in all." in first
+    assert first.count("Record a payment") == 50 and "Page 1 of 3" in first and "?p=2" in first
+    last = admin_client.get("/admin/payments/instalment/overdue/", {"p": "3"}).content.decode()
+    assert last.count("Record a payment") == 2 and "102 overdue payments" in last
+    for spoiled in ["x", "0", "9" * 30]:
+        assert admin_client.get("/admin/payments/instalment/overdue/", {"p": spoiled}).status_code == 200
+    assert len(admin_client.get("/admin/payments/instalment/overdue.csv").content.decode().splitlines()) == 103
