@@ -97,6 +97,6 @@ test: $(VENV)/.dev-installed chromium
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-db*.sqlite3 .test-media
 
-# Load figures: `make bench` on the demo data (under 5 minutes), `make bench SCALE=1` on the 100k-student data set.
+# Load figures: `make bench` on the demo data (about 8 minutes), `make bench SCALE=1` on the 100k-student data set.
 bench: $(VENV)/.runtime-installed
 	$(PY) bench/run.py $(if $(filter 1,$(SCALE)),--scale,)

@@ -1,6 +1,6 @@
 """Measure every main page of elite under load, against the stack's own limit, plus a signup burst.
 
-    make bench            # demo data, under 5 minutes
+    make bench            # demo data, about 8 minutes (41 pages)
     make bench SCALE=1    # the 100k-student data set (built once by seed_scale, reused afterwards)
 
 What it does: prepares a PostgreSQL database (migrate, demo data, optionally the scale data), starts the production
