@@ -538,7 +538,8 @@ class SchoolProfileAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_display = ["display_name", "phone", "email", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and not SchoolProfile.objects.exists()
+        # From the profile every page reads (SchoolProfile.current(), in memory): the sidebar asks on every admin page.
+        return super().has_add_permission(request) and SchoolProfile.current()._state.adding
 
     def has_delete_permission(self, request: HttpRequest, obj: SchoolProfile | None = None) -> bool:
         return False

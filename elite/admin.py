@@ -25,12 +25,10 @@ from django.views.decorators.http import require_POST
 from courses.admin_input import with_input_checks
 from courses.models import INSTRUCTORS_GROUP
 from elite import lockouts
-from elite.forms import AdminLoginForm
 from enrollment.models import AuditEvent
 
 User = get_user_model()
 
-admin.site.login_form = AdminLoginForm
 
 if admin.site.is_registered(AccessAttempt):
 

@@ -50,7 +50,7 @@ SCHOOL_NAME = os.environ.get("ELITE_SCHOOL_NAME", "Elite EMS Academy")
 SITE_URL = os.environ.get("ELITE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "elite.apps.SchoolAdminConfig",  # django.contrib.admin with the school's site (elite/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
