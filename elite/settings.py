@@ -122,6 +122,10 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # No server-side cursors (Django's select fields read their choices through one): behind PgBouncer in
+    # transaction mode (see Performance) a cursor cannot outlive its transaction, and PostgreSQL plans a cursor for
+    # its first rows, a plan that read every enrollment to list one sponsor's cohorts (150 ms instead of 6 ms).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from courses.models import Cohort
 from courses.spreadsheet import csv_download
-from enrollment.models import Hours
+from enrollment.models import Enrollment, Hours
 from enrollment.services import EnrollmentError
 from payments import services
 from payments.forms import InvoiceForm
@@ -142,7 +142,8 @@ class SponsorPapersMixin:
                         text += " " + _("It is on its way to %(address)s.") % {"address": sponsor.email}
                     messages.success(request, text)
                     return redirect("admin:payments_sponsor_invoices", sponsor.pk)
-        invoices = SponsorInvoice.objects.filter(sponsor=sponsor).select_related("cohort", "issued_by")
+        # The list shows no lines (the PDF does): each invoice's copy of them is left in the database.
+        invoices = SponsorInvoice.objects.filter(sponsor=sponsor).select_related("cohort", "issued_by").defer("lines")
         page = Paginator(invoices, self.INVOICES_PER_PAGE).get_page(request.GET.get("p"))
         context = self._page(
             request,
@@ -226,15 +227,16 @@ class MoneyReportsMixin:
         """The list of reports: balances, payments by month, and the clock hours of each WIOA / GI Bill cohort and
         sponsor."""
         self._may_see_reports(request)
-        kinds = services.CLOCK_HOUR_KINDS
+        sponsors = list(Sponsor.objects.filter(kind__in=services.CLOCK_HOUR_KINDS).order_by("name"))
+        # By the sponsors' keys, not their kind: PostgreSQL then estimates the shares from each sponsor's own count
+        # (a join on the kind guessed half of all shares and read every enrollment: 200 ms at 500,000 of them).
+        sponsored = Enrollment.objects.filter(sponsor_shares__sponsor__in=[s.pk for s in sponsors]).values("cohort_id")
         context = self._report(
             request,
             _("Money reports"),
             reports_url=None,
-            cohorts=Cohort.objects.filter(enrollments__sponsor_shares__sponsor__kind__in=kinds)
-            .distinct()
-            .order_by("-starts_on", "code"),
-            sponsors=Sponsor.objects.filter(kind__in=kinds).order_by("name"),
+            cohorts=Cohort.objects.filter(pk__in=sponsored).order_by("-starts_on", "code"),
+            sponsors=sponsors,
         )
         return TemplateResponse(request, "admin/payments/reports.html", context)
 
