@@ -82,4 +82,4 @@ def test_postgresql_connections_open_no_server_side_cursors():
     postgres = run_django(
         "shell", "-c", script, env={"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1:5432/x"}
     )
-    assert postgres.stdout.strip() == "True", postgres.stderr
+    assert postgres.stdout.strip().splitlines()[-1] == "True", postgres.stderr
