@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--callers", action="append", default=[], help="with --cprofile: who calls these functions")
     parser.add_argument(
+        "--layers", action="store_true", help="with --cprofile: the share of own time spent in each layer of the stack"
+    )
+    parser.add_argument(
         "--explain", type=float, metavar="MS", help="EXPLAIN ANALYZE each query; print those slower than MS"
     )
     parser.add_argument("--sql", action="store_true", help="print each page's queries")
@@ -124,11 +127,55 @@ def main() -> None:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
             print(out.getvalue())
+            if args.layers:
+                print(layers(pstats.Stats(profiler)))
             for name in args.callers:
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callers(name)
                 print(out.getvalue())
 
+
+# Where a function's own time is counted, by the first of these its file's path contains.
+LAYERS = [
+    ("ORM: building and compiling queries", "django/db/models"),
+    ("database driver", "psycopg"),
+    ("database connection", "django/db"),
+    ("templates", "django/template"),
+    ("admin", "django/contrib/admin"),
+    ("forms", "django/forms"),
+    ("translation", "django/utils/translation"),
+    ("escaping, formatting, dates", "django/utils"),
+    ("URLs", "django/urls"),
+    ("Django, other", "django/"),
+    ("our code", str(ROOT)),
+]
+
+
+def layers(stats: pstats.Stats) -> str:
+    """Own time (not cumulative) summed per layer: what a page's CPU is spent on, in shares that add up to 100%.
+    Built-ins and the standard library (getattr, isinstance, copy) count for the layer of whoever called them."""
+
+    def layer_of(filename: str) -> str | None:
+        if "/.venv/" not in filename and str(ROOT) in filename:
+            return "our code"
+        return next((label for label, part in LAYERS if part in filename and part != str(ROOT)), None)
+
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, own, _cum, callers) in stats.stats.items():
+        layer = layer_of(filename)
+        if layer is not None or not callers:
+            shares = {layer or "Python and other libraries": own}
+        else:  # by the callers' layers, in proportion to the time each call took
+            shares = {}
+            for (caller_file, _l, _n), timing in callers.items():
+                caller_layer = layer_of(caller_file) or "Python and other libraries"
+                shares[caller_layer] = shares.get(caller_layer, 0.0) + timing[2]
+        for label, seconds in shares.items():
+            totals[label] = totals.get(label, 0.0) + seconds
+    whole = sum(totals.values()) or 1.0
+    return "\n".join(
+        f"    {label:<40}{share / whole:>6.0%}" for label, share in sorted(totals.items(), key=lambda item: -item[1])
+    )
 
 if __name__ == "__main__":
     main()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -169,6 +171,45 @@ def offer_next_seats(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
     messages.info(request, "; ".join(reports))
 
 
+class CohortsShownFilter(admin.SimpleListFilter):
+    """The seat board opens on the cohorts staff work with: those not over (`Cohort.objects.current()`), in start
+    order, the running ones first. Ended cohorts and all of them are one click away; a search, a status or a start
+    month looks through every cohort, as staff looking for an old cohort by its code expect."""
+
+    title = gettext_lazy("cohorts shown")
+    parameter_name = "shown"
+    CURRENT, ENDED, ALL = "current", "ended", "all"
+    NARROWING = ("q", "status__exact", "starts")
+
+    def __init__(self, request: HttpRequest, params: dict, model: type, model_admin: admin.ModelAdmin) -> None:
+        super().__init__(request, params, model, model_admin)
+        narrowed = any(request.GET.get(name) for name in self.NARROWING)
+        self.default = self.ALL if narrowed else self.CURRENT
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            (self.CURRENT, _("Current (not completed or cancelled)")),
+            (self.ENDED, _("Completed or cancelled")),
+            (self.ALL, _("All cohorts")),
+        ]
+
+    def value(self) -> str:
+        value = super().value()
+        return value if value in {self.CURRENT, self.ENDED, self.ALL} else self.default
+
+    def choices(self, changelist: ChangeList) -> Iterator[dict]:
+        # No "All" entry from Django (its "All" would mean the default, current): ours are the three above.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Cohort]) -> QuerySet[Cohort]:
+        return {self.CURRENT: queryset.current, self.ENDED: queryset.ended, self.ALL: queryset.all}[self.value()]()
+
+
 class StartMonthFilter(admin.SimpleListFilter):
     """The months in which cohorts start, as they are in the data."""
 
@@ -234,7 +275,7 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     # the fill ("7/24"), and no "seated" column (seats taken minus pending and offered).
     list_display = ["cohort", "dates", "status", "fill", "pending", "offered", "waitlisted"]
     list_display_links = ["cohort"]
-    list_filter = ["course", "status", StartMonthFilter]
+    list_filter = [CohortsShownFilter, "course", "status", StartMonthFilter]
     list_select_related = ["course"]
     search_fields = ["code", "location"]
     ordering = ["starts_on", "code"]

@@ -231,6 +231,10 @@ class CohortStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# A cohort in one of these is over: nobody signs up, attends or is seated any more.
+COHORT_ENDED_STATUSES = frozenset({CohortStatus.COMPLETED, CohortStatus.CANCELLED})
+
+
 class CohortQuerySet(models.QuerySet):
     def public(self) -> CohortQuerySet:
         """Cohorts a prospective student may see: published courses, not drafts or cancelled."""
@@ -238,7 +242,11 @@ class CohortQuerySet(models.QuerySet):
 
     def current(self) -> CohortQuerySet:
         """Cohorts that are not over: neither completed nor cancelled."""
-        return self.exclude(status__in=[CohortStatus.COMPLETED, CohortStatus.CANCELLED])
+        return self.exclude(status__in=sorted(COHORT_ENDED_STATUSES))
+
+    def ended(self) -> CohortQuerySet:
+        """Cohorts that are over (completed or cancelled): the complement of current()."""
+        return self.filter(status__in=sorted(COHORT_ENDED_STATUSES))
 
     def visible_to(self, user: AbstractBaseUser) -> CohortQuerySet:
         """The portal's one visibility rule: every cohort for staff, the cohorts they teach for instructors."""

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from courses.models import ClassSession, Cohort, CohortStatus, Requirement
+from courses.models import COHORT_ENDED_STATUSES, ClassSession, Cohort, Requirement
 from courses.spreadsheet import csv_download
 from enrollment import services
 from enrollment.models import (
@@ -84,7 +84,7 @@ def my_cohorts(request: HttpRequest) -> HttpResponse:
     cohorts = with_progress(Cohort.objects.visible_to(request.user).select_related("course"), now=now)
     for cohort in cohorts.order_by("starts_on", "code"):
         card = CohortCard(cohort, cohort_hours(cohort))
-        if cohort.ends_on < today or cohort.status in {CohortStatus.COMPLETED, CohortStatus.CANCELLED}:
+        if cohort.ends_on < today or cohort.status in COHORT_ENDED_STATUSES:
             groups["past"].append(card)
         elif cohort.starts_on > today:
             groups["upcoming"].append(card)

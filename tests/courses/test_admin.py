@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import ClassSession, Cohort, Course, Level
+from courses.models import ClassSession, Cohort, CohortStatus, Course, Level
 from enrollment import services
 from enrollment.models import AuditEvent, Enrollment, EnrollmentStatus
 from tests.factories import details_of, make_cohort, make_course, make_session, make_student
@@ -66,6 +66,36 @@ def test_cohort_changelist_is_ordered_by_start_and_filters_by_start_month(staff_
     assert [c.pk for c in in_march.context["cl"].result_list] == [march.pk, late_march.pk]
     assert staff_client.get(COHORTS, {"starts": "nonsense"}).status_code in {200, 302}
     assert january.pk not in [c.pk for c in in_march.context["cl"].result_list]
+
+
+def test_the_seat_board_opens_on_current_cohorts_and_shows_ended_ones_on_request(staff_client):
+    course = make_course()
+
+    def cohort(code: str, year: int, status: str = CohortStatus.OPEN) -> Cohort:
+        starts = datetime.date(year, 1, 5)
+        return make_cohort(course, code=code, starts_on=starts, ends_on=starts.replace(month=5), status=status)
+
+    old = cohort("C-2019", 2019, CohortStatus.COMPLETED)
+    dropped = cohort("C-DROP", 2020, CohortStatus.CANCELLED)
+    running = cohort("C-NOW", 2026, CohortStatus.RUNNING)
+    later = cohort("C-NEXT", 2031)
+
+    def shown(**params: str) -> list[str]:
+        return [c.code for c in staff_client.get(COHORTS, params).context["cl"].result_list]
+
+    # Opened bare: the cohorts not over, the running one first; the filter says which cohorts are shown.
+    board = staff_client.get(COHORTS)
+    assert [c.code for c in board.context["cl"].result_list] == [running.code, later.code]
+    assert '<li class="selected">\n    <a href="?shown=current"' in board.text
+    assert shown(shown="ended") == [old.code, dropped.code]
+    assert shown(shown="all") == [old.code, dropped.code, running.code, later.code]
+    # A search, a status or a start month looks through every cohort: an old cohort is found by its code.
+    assert shown(q="2019") == [old.code]
+    assert shown(status__exact="completed") == [old.code]
+    assert shown(starts="2020-01") == [dropped.code]
+    # ... unless staff narrow it themselves; an unknown value is the default.
+    assert shown(q="C-", shown="current") == [running.code, later.code]
+    assert shown(shown="<script>") == [running.code, later.code]
 
 
 def test_cohort_changelist_searches_code_and_location(staff_client):
