@@ -177,5 +177,6 @@ def layers(stats: pstats.Stats) -> str:
         f"    {label:<40}{share / whole:>6.0%}" for label, share in sorted(totals.items(), key=lambda item: -item[1])
     )
 
+
 if __name__ == "__main__":
     main()

@@ -358,7 +358,7 @@ class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Overdue payments"),
-            "rows": page.object_list,
+            "rows": services.with_overdue_people(list(page.object_list)),
             "count": len(rows),
             "page": page,
             "total": sum((row["left"] for row in rows), Decimal(0)),
@@ -366,7 +366,7 @@ class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/payments/instalment/overdue.html", context)
 
     def overdue_csv_view(self, request: HttpRequest) -> HttpResponse:
-        rows = self._overdue_rows(request)
+        rows = services.with_overdue_people(self._overdue_rows(request))
         header = [
             _("Last name"),
             _("First name"),

@@ -37,6 +37,7 @@ from payments.services.plans import (
     overdue_report,
     payment_status_of,
     plan_for,
+    with_overdue_people,
 )
 from payments.services.refunds import adjust_refund, confirm_refund, policy_answer, propose_refund
 from payments.services.reminders import send_payment_reminders
@@ -83,6 +84,7 @@ __all__ = [
     "lapse_unpaid_deposits",
     "online_payment_enabled",
     "overdue_report",
+    "with_overdue_people",
     "payment_status_of",
     "payments_by_month",
     "plan_for",

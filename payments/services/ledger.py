@@ -238,14 +238,15 @@ def balances_of(enrollment_ids: list[int]) -> dict[int, Balance]:
     rest to the student; payments, refunds and adjustments count for the payer they name."""
     sums: dict[int, dict[tuple[str, int | None], Decimal]] = {pk: {} for pk in enrollment_ids}
     for row in (
-        LedgerEntry.objects.filter(enrollment_id__in=enrollment_ids)
+        LedgerEntry.objects.filter(enrollment_id__any_of=enrollment_ids)
         .values("enrollment_id", "kind", "payer_id")
         .annotate(total=Sum("amount"))
         .order_by()
     ):
         sums[row["enrollment_id"]][(row["kind"], row["payer_id"])] = row["total"]
     shares: dict[int, list[SponsorShare]] = {pk: [] for pk in enrollment_ids}
-    for share in SponsorShare.objects.filter(enrollment_id__in=enrollment_ids).select_related("sponsor").order_by("pk"):
+    shared = SponsorShare.objects.filter(enrollment_id__any_of=enrollment_ids).select_related("sponsor")
+    for share in shared.order_by("pk"):
         shares[share.enrollment_id].append(share)
     result = {}
     for pk in enrollment_ids:
