@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort
+from courses.widgets import LongSelect
 from enrollment.models import Enrollment
 from payments.models import PaymentMethod, PaymentPlan, Sponsor
 
@@ -60,6 +61,8 @@ class InvoiceForm(forms.Form):
         label=_("Cohort"),
         queryset=Cohort.objects.none(),
         required=False,
+        # Hundreds of cohorts for a sponsor of a big department: the options written without a template each.
+        widget=LongSelect,
         empty_label=_("All open shares"),
         help_text=_(
             "Leave on “All open shares” for every enrollment with an amount still due (older cohorts’ too); the "

@@ -409,6 +409,8 @@ class SponsorInvoice(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
+        # A sponsor's invoices page lists the newest 25 of thousands (a department invoiced every cohort for years).
+        indexes = [models.Index(fields=["sponsor", "-issued_at", "-id"], name="invoice_sponsor_newest")]
         verbose_name = _("sponsor's invoice")
         verbose_name_plural = _("sponsors' invoices")
 
