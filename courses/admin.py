@@ -270,6 +270,8 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     form = CohortForm
     # A seat board of 50: each row carries five counts and a fill bar, and ten years of cohorts page fine at 50.
     list_per_page = 50
+    # The board opens filtered (current cohorts): no second count of every cohort ever run for "(N total)".
+    show_full_result_count = False
     actions = [offer_next_seats]
     # Fits a 1366 px laptop beside the filters: the code over its course, the dates in one column, capacity inside
     # the fill ("7/24"), and no "seated" column (seats taken minus pending and offered).
