@@ -6,6 +6,7 @@ EnrollmentError into a form error; every successful POST redirects.
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -78,7 +79,14 @@ def lab_day(request: HttpRequest, pk: int) -> HttpResponse:
     for enrollment in enrollments:
         by_skill = {item.skill.pk: item for item in progress.get(enrollment.pk, [])}
         cells = [
-            (by_skill[skill.pk], result, criterion, note, _criterion_options(options, skill, criterion))
+            (
+                by_skill[skill.pk],
+                result,
+                criterion,
+                note,
+                _criterion_options(options, skill, criterion),
+                _result_buttons(result),
+            )
             for skill, result, criterion, note in form.cells(enrollment)
         ]
         complete = sum(1 for item in by_skill.values() if item.met)
@@ -120,6 +128,35 @@ def _criterion_options(made: dict[tuple[int, str], str], skill: Skill, criterion
             ),
         )
     return made[key]
+
+
+# Each result's button colour by its value ("" is "not tested").
+RESULT_BUTTON_CLASSES = {"pass": "btn-outline-success", "fail": "btn-outline-danger"}
+
+
+def _result_buttons(result: BoundField) -> SafeString:
+    """A cell's "–", pass and fail buttons (radio inputs styled as a button group), written here rather than by the
+    template's loop over the field's radios: 160 cells of three radios each, every radio a widget and a dozen template
+    lookups, were most of what was left of the page's time. The markup is the template's, which a test compares."""
+    value = result.value()
+    chosen = "" if value is None else str(value)
+    # html.escape is Django's escape without its lazy-string wrapper; the labels are translated, hence str().
+    name, label = escape(result.html_name), escape(str(result.label))
+    buttons = []
+    checked_one = False
+    for index, (choice, text) in enumerate(result.field.choices):
+        checked = not checked_one and str(choice) == chosen
+        checked_one = checked_one or checked
+        input_id = escape(f"{result.auto_id}_{index}")
+        text, escaped = escape(str(text)), escape(str(choice))
+        shown, spoken = (text, "") if choice else ('<span aria-hidden="true">–</span>', text)
+        buttons.append(
+            f'<input class="btn-check lab-result" type="radio" name="{name}" id="{input_id}" value="{escaped}" '
+            f'data-fail-details="details-{name}"{" checked" if checked else ""}>'
+            f'<label class="btn {RESULT_BUTTON_CLASSES.get(choice, "btn-outline-secondary")}" for="{input_id}">{shown}'
+            f'<span class="visually-hidden">{spoken} ({label})</span></label>'
+        )
+    return mark_safe("".join(buttons))  # every value above is escaped
 
 
 def _lab_day_url(cohort: Cohort, skills: list[Skill]) -> str:
