@@ -29,7 +29,9 @@ class ReadinessItem:
     """One requirement of completing the course: `key` is stable for code and tests ("hours", "skill:BVM",
     "clinical:ed_hours", "clearance", "affective"), `label` names it for people, `sentence` says where the student
     stands on it and, when not met, what is still to do. An item counted in numbers (a clinical minimum, a skill's
-    passes) also gives them, `done` of `needed`, so the roster's lines are written from the same pass."""
+    passes) also gives them, `done` of `needed`, so the roster's lines are written from the same pass. `at_risk` marks
+    an item whose state is a warning, not only unmet (an affective evaluation that asks for remediation), so the
+    roster flags it from the same pass too."""
 
     key: str
     label: str
@@ -37,6 +39,7 @@ class ReadinessItem:
     sentence: str
     done: Decimal | int | None = None
     needed: Decimal | int | None = None
+    at_risk: bool = False
 
 
 @dataclass(frozen=True)

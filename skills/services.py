@@ -302,13 +302,14 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
                 )
             )
         evaluation = latest.get(enrollment.pk)
+        remediation = evaluation is not None and evaluation.rating == AffectiveRating.NEEDS_REMEDIATION
         if evaluation is None:
             sentence, met = not_evaluated_text, False
         elif evaluation.rating == AffectiveRating.MEETS:
             sentence, met = meets_text, True
         else:
             sentence, met = _("Affective evaluation: needs remediation (%(note)s).") % {"note": evaluation.note}, False
-        items.append(ReadinessItem("affective", affective_label, met, sentence))
+        items.append(ReadinessItem("affective", affective_label, met, sentence, at_risk=remediation))
         result[enrollment.pk] = items
     return result
 
@@ -316,10 +317,9 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
 def roster_notes(
     cohort: Cohort, enrollments: list[Enrollment], now: datetime.datetime, readiness: dict[int, Readiness]
 ) -> dict[int, list[RosterNote]]:
-    """The roster's skills line ("Skills: 4 of 11 complete"), written from the roster's readiness pass (its
-    "skill:<code>" items), and a student needing remediation flagged at risk (one query, the evaluations).
+    """The roster's skills line ("Skills: 4 of 11 complete") and a student needing remediation flagged at risk, both
+    written from the roster's readiness pass (its "skill:<code>" items and its "affective" item): no query.
     Registered with the portal in SkillsConfig.ready()."""
-    latest = latest_evaluations(enrollments)
     # The words every student's line shares, translated once for the roster rather than once per student.
     skills_text, remediation_text = _("Skills: %(done)s of %(total)s complete"), _("Affective: needs remediation")
     notes: dict[int, list[RosterNote]] = {}
@@ -329,8 +329,7 @@ def roster_notes(
         if skills:
             done = sum(1 for item in skills if item.met)
             lines.append(RosterNote(skills_text % {"done": done, "total": len(skills)}))
-        evaluation = latest.get(enrollment.pk)
-        if evaluation is not None and evaluation.rating == AffectiveRating.NEEDS_REMEDIATION:
+        if any(item.at_risk for item in readiness[enrollment.pk].items if item.key == "affective"):
             lines.append(RosterNote(remediation_text, at_risk=True))
         if lines:
             notes[enrollment.pk] = lines

@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from enrollment import readiness as readiness_module
+from skills.models import AffectiveRating
+from skills.services import record_affective
 from tests.factories import make_skill_sheets
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,9 @@ def test_the_roster_reads_what_the_apps_share_once(client, clinic):
     instructor = get_user_model().objects.create_user("teacher", password="pw-for-tests-123")
     clinic.cohort.instructors.add(instructor)
     client.force_login(instructor)
+    record_affective(
+        enrollment=students[1], rating=AffectiveRating.NEEDS_REMEDIATION, note="Late twice", evaluator=instructor
+    )
     url = f"/instructor/cohorts/{clinic.cohort.pk}/"
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
@@ -67,6 +72,9 @@ def test_the_roster_reads_what_the_apps_share_once(client, clinic):
     # and the passes once for every student.
     assert read.count("clinical_booking") == 1, read
     assert read.count("skills_skill") == 1 and read.count("skills_attempt") == 1, read
+    # The affective evaluations once too: the remediation flag comes from the checklist's "affective" item.
+    assert read.count("skills_affectiveevaluation") == 1, read
     page = response.content.decode()
+    assert page.count("Affective: needs remediation") == 2  # the one student's card and table row
     assert page.count("Clinicals: ED h 0 of 24 · ambulance h 0 of 24 · contacts 0 of 10") == 2 * len(students)
     assert "Skills: 0 of " in page
