@@ -87,6 +87,8 @@ def test_the_seat_board_opens_on_current_cohorts_and_shows_ended_ones_on_request
     board = staff_client.get(COHORTS)
     assert [c.code for c in board.context["cl"].result_list] == [running.code, later.code]
     assert '<li class="selected">\n    <a href="?shown=current"' in board.text
+    # "Show all" beside the count shows all cohorts; clearing the filters would only open the same board again.
+    assert '2 results (<a href="?shown=all">Show all cohorts</a>)' in board.text
     assert shown(shown="ended") == [old.code, dropped.code]
     assert shown(shown="all") == [old.code, dropped.code, running.code, later.code]
     # A search, a status or a start month looks through every cohort: an old cohort is found by its code.
