@@ -261,11 +261,14 @@ def progress_of(enrollments: list[Enrollment], skills: list[Skill]) -> dict[int,
     return {e.pk: [SkillProgress(s, passes.get((e.pk, s.pk), 0)) for s in skills] for e in enrollments}
 
 
-def latest_evaluations(enrollments: list[Enrollment]) -> dict[int, AffectiveEvaluation]:
-    """Each enrollment's latest affective evaluation (the one that counts), in one query."""
+def latest_evaluations(enrollments: list[Enrollment], *, with_evaluator: bool = True) -> dict[int, AffectiveEvaluation]:
+    """Each enrollment's latest affective evaluation (the one that counts), in one query; with who evaluated it for
+    the instructors' page, without for the readiness checklist (the student's page reads no staff account)."""
     latest = {}
     evaluations = AffectiveEvaluation.objects.filter(enrollment__in=[e.pk for e in enrollments])
-    for evaluation in evaluations.select_related("evaluator").order_by("at", "pk"):
+    if with_evaluator:
+        evaluations = evaluations.select_related("evaluator")
+    for evaluation in evaluations.order_by("at", "pk"):
         latest[evaluation.enrollment_id] = evaluation
     return latest
 
@@ -282,7 +285,7 @@ def readiness_items(enrollments: list[Enrollment]) -> dict[int, list[ReadinessIt
     for skill in Skill.objects.active().filter(level__in=set(levels.values())):
         skills.setdefault(skill.level, []).append(skill)
     passes = passes_of(e.pk for e in enrollments)
-    latest = latest_evaluations(enrollments)
+    latest = latest_evaluations(enrollments, with_evaluator=False)
     # The words every student's items share, translated once for the list (a roster asks for forty students).
     passed_text = _(PASSED_SENTENCE)
     affective_label = _("Affective evaluation")

@@ -28,7 +28,11 @@ def tables_read(queries) -> list[str]:
 
 
 def test_the_status_page_reads_the_cohort_and_the_minimums_once(client, clinic, monkeypatch):
+    make_skill_sheets()  # the checklist then has skills and the affective evaluation
     enrollment = clinic.student()
+    instructor = get_user_model().objects.create_user("evaluator", password="pw-for-tests-123")
+    clinic.cohort.instructors.add(instructor)
+    record_affective(enrollment=enrollment, rating=AffectiveRating.MEETS, note="", evaluator=instructor)
     passes = []
     original = readiness_module.readiness_of
 
@@ -46,6 +50,9 @@ def test_the_status_page_reads_the_cohort_and_the_minimums_once(client, clinic, 
     read = tables_read(queries.captured_queries)
     assert read.count("clinical_clinicalminimum") == 1, read
     assert "courses_cohort" not in read and "courses_course" not in read, read  # they came with the enrollment
+    # A student's page reads no staff account (the affective evaluation's evaluator is for the instructors' page).
+    assert "Affective evaluation: meets expectations." in response.text
+    assert not [q["sql"] for q in queries.captured_queries if '"auth_user"' in q["sql"]]
     assert len(passes) == 2  # one readiness pass per page (this function is called twice: two requests)
 
 
