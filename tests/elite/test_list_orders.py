@@ -13,7 +13,7 @@ from clinical.models import Shift
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
 from enrollment.models import Attendance, AuditEvent, Certificate, Credential, Enrollment, Student
-from payments.models import LedgerEntry
+from payments.models import CheckoutAttempt, LedgerEntry, SponsorInvoice
 from skills.models import Attempt
 
 # The tables that reach hundreds of thousands of rows in the scale data (seed_scale), and the seat board.
@@ -64,12 +64,18 @@ def test_each_big_list_is_read_in_an_indexed_order(model, admin_user):
 
 
 @pytest.mark.parametrize(
-    "model", [Enrollment, AuditEvent, Attendance, Student, Certificate, Attempt, LedgerEntry, Shift]
+    "model", [Enrollment, AuditEvent, Attendance, Student, Certificate, Attempt, LedgerEntry, Shift, CheckoutAttempt]
 )
 def test_big_lists_count_from_the_estimate_and_only_once(model):
     model_admin = site._registry[model]
     assert model_admin.paginator is LargeTablePaginator
     assert model_admin.show_full_result_count is False
+
+
+def test_a_sponsors_invoices_are_read_newest_first_from_an_index():
+    # The sponsor's invoices page: one sponsor's, newest first (a department invoiced every cohort for years).
+    order = [column(SponsorInvoice, name) for name in ["sponsor", *SponsorInvoice._meta.ordering]]
+    assert order in indexes(SponsorInvoice), indexes(SponsorInvoice)
 
 
 def test_shift_booking_counts_do_not_group_the_shift_list():
