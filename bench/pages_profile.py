@@ -37,13 +37,14 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--callers", action="append", default=[], help="with --cprofile: who calls these functions")
     parser.add_argument(
-        "--layers", action="store_true", help="with --cprofile: the share of own time spent in each layer of the stack"
+        "--layers", action="store_true", help="the share of own time spent in each layer of the stack (cProfile)"
     )
     parser.add_argument(
         "--explain", type=float, metavar="MS", help="EXPLAIN ANALYZE each query; print those slower than MS"
     )
     parser.add_argument("--sql", action="store_true", help="print each page's queries")
     args = parser.parse_args()
+    args.cprofile = args.cprofile or args.layers
 
     database = args.database or ("elite_bench_scale" if args.scale else "elite_bench")
     os.environ.update(

@@ -1,8 +1,11 @@
-"""Form widgets shared by the apps (courses is the lowest app, so every app may use them)."""
+"""Markup the apps write often enough to do without the template engine: `<option>` lists and a select of hundreds of
+options. Courses is the lowest app, so every app may use them. Each writes the same markup as Django's templates
+(tests/courses/test_widgets.py compares them)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -10,9 +13,20 @@ from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
 
-def _escaped(value: Any) -> str:
-    """Django's conditional_escape, without its lazy-string wrapper (the cost that matters for 800 options)."""
+def escaped(value: Any) -> str:
+    """Django's conditional_escape without its lazy-string wrapper (the cost that counts over hundreds of options or
+    cells): a safe string as it is, anything else (a translated label included) as escaped text."""
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def option_tags(choices: Iterable[tuple[Any, Any]], chosen: str | None) -> SafeString:
+    """`<option>`s for (value, label) pairs, the one whose value is `chosen` (as text) selected."""
+    return mark_safe(  # every value and label is escaped
+        "".join(
+            f'<option value="{escaped(value)}"{" selected" if str(value) == chosen else ""}>{escaped(label)}</option>'
+            for value, label in choices
+        )
+    )
 
 
 class LongSelect(forms.Select):
@@ -24,14 +38,13 @@ class LongSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: object | None = None
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{_escaped(widget["name"])}"{flatatt(widget["attrs"])}>']
+        parts = [f'<select name="{escaped(widget["name"])}"{flatatt(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                parts.append(f'<optgroup label="{_escaped(group_name)}">')
-            for option in options:
-                # An option's own attributes: "selected", or none.
-                extra = " selected" if option["attrs"] == {"selected": True} else flatatt(option["attrs"])
-                parts.append(f'<option value="{_escaped(option["value"])}"{extra}>{_escaped(option["label"])}</option>')
+                parts.append(f'<optgroup label="{escaped(group_name)}">')
+            # Django marks at most one option selected (a single select), which is the one `chosen` names.
+            chosen = next((str(option["value"]) for option in options if option["selected"]), None)
+            parts.append(option_tags(((option["value"], option["label"]) for option in options), chosen))
             if group_name:
                 parts.append("</optgroup>")
         parts.append("</select>")

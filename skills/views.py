@@ -6,7 +6,6 @@ EnrollmentError into a form error; every successful POST redirects.
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +14,6 @@ from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from courses.models import Cohort
+from courses.widgets import escaped, option_tags
 from enrollment.models import Enrollment
 from enrollment.services import EnrollmentError
 from skills import services
@@ -119,14 +118,7 @@ def _criterion_options(made: dict[tuple[int, str], str], skill: Skill, criterion
     chosen = str(criterion.value())
     key = (skill.pk, chosen)
     if key not in made:
-        made[key] = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (value, mark_safe(" selected") if str(value) == chosen else "", text)
-                for value, text in criterion.field.choices
-            ),
-        )
+        made[key] = option_tags(criterion.field.choices, chosen)
     return made[key]
 
 
@@ -140,18 +132,17 @@ def _result_buttons(result: BoundField) -> SafeString:
     lookups, were most of what was left of the page's time. The markup is the template's, which a test compares."""
     value = result.value()
     chosen = "" if value is None else str(value)
-    # html.escape is Django's escape without its lazy-string wrapper; the labels are translated, hence str().
-    name, label = escape(result.html_name), escape(str(result.label))
+    name, label = escaped(result.html_name), escaped(result.label)
     buttons = []
     checked_one = False
     for index, (choice, text) in enumerate(result.field.choices):
         checked = not checked_one and str(choice) == chosen
         checked_one = checked_one or checked
-        input_id = escape(f"{result.auto_id}_{index}")
-        text, escaped = escape(str(text)), escape(str(choice))
+        input_id = escaped(f"{result.auto_id}_{index}")
+        text, value_text = escaped(text), escaped(choice)
         shown, spoken = (text, "") if choice else ('<span aria-hidden="true">–</span>', text)
         buttons.append(
-            f'<input class="btn-check lab-result" type="radio" name="{name}" id="{input_id}" value="{escaped}" '
+            f'<input class="btn-check lab-result" type="radio" name="{name}" id="{input_id}" value="{value_text}" '
             f'data-fail-details="details-{name}"{" checked" if checked else ""}>'
             f'<label class="btn {RESULT_BUTTON_CLASSES.get(choice, "btn-outline-secondary")}" for="{input_id}">{shown}'
             f'<span class="visually-hidden">{spoken} ({label})</span></label>'

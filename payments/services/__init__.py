@@ -84,7 +84,6 @@ __all__ = [
     "lapse_unpaid_deposits",
     "online_payment_enabled",
     "overdue_report",
-    "with_overdue_people",
     "payment_status_of",
     "payments_by_month",
     "plan_for",
@@ -97,4 +96,5 @@ __all__ = [
     "send_payment_reminders",
     "start_checkout",
     "student_due",
+    "with_overdue_people",
 ]

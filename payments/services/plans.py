@@ -327,8 +327,9 @@ def money_text(amount: Decimal) -> str:
 
 def overdue_report(*, today: datetime.date) -> list[dict]:
     """The staff's "overdue payments" rows: each overdue instalment and deposit of a seated student, the oldest
-    first. Five queries whatever the number of rows. Each row names its enrollment by pk; `with_overdue_people(rows)`
-    loads the enrollment, student and cohort of the rows about to be shown (a page of them, or all for a download)."""
+    first. Six queries whatever the number of rows. Each row names its enrollment by pk; `with_overdue_people(rows)`
+    loads the enrollment, student and cohort of the rows about to be shown (a page of them, or all for a download):
+    one query more."""
     statuses = overdue_in(None, today=today)
     # Ordered by the student's last name among payments due the same day: the names only, not every row's people.
     last_names = dict(Enrollment.objects.filter(pk__any_of=list(statuses)).values_list("pk", "student__last_name"))
