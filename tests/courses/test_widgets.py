@@ -1,13 +1,15 @@
 """LongSelect writes the same select as Django's templates: options, groups, the selected one, attributes and
 escaping (courses/widgets.py)."""
 
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.test.html import parse_html
 
-from courses.models import Cohort
 from courses.widgets import LongSelect
-from tests.factories import make_cohort, make_course
+from enrollment.models import Enrollment
+from tests.factories import make_cohort, make_course, make_student
 
 CHOICES = [
     ("", "All open shares"),
@@ -29,17 +31,21 @@ def test_a_long_select_is_the_same_html_as_djangos(value):
 @pytest.mark.django_db
 def test_the_invoice_forms_cohorts_are_a_long_select_bound_to_the_chosen_one():
     from payments.forms import InvoiceForm
-    from payments.models import Sponsor
+    from payments.models import Sponsor, SponsorShare
 
     course = make_course()
     cohort = make_cohort(course, code="EMT-LONG")
+    other = make_cohort(course, code="EMT-NOT-SPONSORED")
     sponsor = Sponsor.objects.create(name="Chicago Fire Department")
+    enrollment = Enrollment.objects.create(student=make_student(), cohort=cohort)
+    SponsorShare.objects.create(enrollment=enrollment, sponsor=sponsor, percent=Decimal(100))
+    # The form's own choices: the cohorts the sponsor has shares in.
+    assert not InvoiceForm(sponsor=sponsor, data={"cohort": str(other.pk)}).is_valid()
     form = InvoiceForm(sponsor=sponsor, data={"cohort": str(cohort.pk)})
-    form.fields["cohort"].queryset = Cohort.objects.filter(pk=cohort.pk)
     assert isinstance(form.fields["cohort"].widget, LongSelect)
     assert form.is_valid(), form.errors
     html = str(form["cohort"])
-    assert f'<option value="{cohort.pk}" selected>EMT-LONG' in html
+    assert f'<option value="{cohort.pk}" selected>EMT-LONG' in html and "EMT-NOT-SPONSORED" not in html
     assert parse_html(html) == parse_html(
         forms.Select(choices=form.fields["cohort"].choices).render(
             "cohort", str(cohort.pk), {"id": "id_cohort", "aria-describedby": "id_cohort_helptext"}
