@@ -18,7 +18,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from courses.admin_input import InputCheckingAdmin, is_key
+from courses.dates import date_text
 from courses.forms import ScheduleForm
 from courses.models import ClassSession, Cohort, Course, CredentialType, Requirement, SchoolProfile
 from courses.schedule import ScheduleError, generate_schedule, plan_schedule
@@ -457,9 +457,9 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def dates(self, cohort: Cohort) -> SafeString:
         return format_html(
             '<span class="cell-line">{}</span> <span class="cell-line">{} {}</span>',
-            date_format(cohort.starts_on, "M j, Y"),
+            date_text(cohort.starts_on),
             _("to"),
-            date_format(cohort.ends_on, "M j, Y"),
+            date_text(cohort.ends_on),
         )
 
     @admin.display(description="Seats taken", ordering="seats_taken")

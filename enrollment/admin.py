@@ -38,9 +38,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courses.admin_input import InputCheckingAdmin, KeyCheckingAutocompleteSelect, is_key, too_many_words
+from courses.dates import clock_text, date_text
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
 from courses.spreadsheet import csv_download
+from courses.widgets import escaped
 from enrollment import notifications, services
 from enrollment.certificates import certificate_download
 from enrollment.evidence import EVIDENCE_CONTENT_TYPES, sniff_file_kind
@@ -71,11 +73,9 @@ def when(moment: datetime.datetime | None) -> SafeString | str:
     if moment is None:
         return "-"
     local = timezone.localtime(moment)
-    return format_html(
-        '<time datetime="{}"><span class="cell-line">{}</span> <span class="cell-line">{}</span></time>',
-        local.isoformat(),
-        date_format(local, "M j, Y"),
-        date_format(local, "g:i A"),
+    return SafeString(
+        f'<time datetime="{local.isoformat()}"><span class="cell-line">{escaped(date_text(local.date()))}</span> '
+        f'<span class="cell-line">{escaped(clock_text(local))}</span></time>'
     )
 
 
@@ -1680,7 +1680,7 @@ class CertificateAdmin(InputCheckingAdmin, admin.ModelAdmin):
     @admin.display(description=_lazy("status"))
     def state(self, certificate: Certificate) -> str:
         if certificate.is_revoked:
-            return _("Revoked %(day)s") % {"day": date_format(timezone.localtime(certificate.revoked_at), "M j, Y")}
+            return _("Revoked %(day)s") % {"day": date_text(certificate.revoked_at)}
         return _("Valid")
 
     @admin.display(description=_lazy("enrollment"))

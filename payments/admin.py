@@ -16,12 +16,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.admin_input import InputCheckingAdmin
+from courses.dates import date_text
+from courses.links import url_for
 from courses.pagination import LargeTablePaginator
 from courses.spreadsheet import csv_download
 from enrollment.models import Enrollment
@@ -118,9 +119,7 @@ class LedgerEntryAdmin(MoneyReportsMixin, InputCheckingAdmin, admin.ModelAdmin):
     def receipt(self, entry: LedgerEntry) -> str:
         if entry.kind != EntryKind.PAYMENT or entry.reverses_id is not None:
             return ""
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:payments_receipt", args=[entry.pk]), receipt_number(entry)
-        )
+        return format_html('<a href="{}">{}</a>', url_for("admin:payments_receipt", entry.pk), receipt_number(entry))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -532,7 +531,7 @@ class RefundProposalAdmin(InputCheckingAdmin, admin.ModelAdmin):
     # Narrow columns, so the figures and "Confirm · Adjust" fit a 1366 px laptop beside the admin's menu.
     @admin.display(description=gettext_lazy("proposed"), ordering="proposed_at")
     def shown_proposed(self, proposal: RefundProposal) -> str:
-        return date_format(timezone.localtime(proposal.proposed_at), "M j, Y")
+        return date_text(proposal.proposed_at)
 
     @admin.display(description=gettext_lazy("student"), ordering="enrollment__student__last_name")
     def shown_who(self, proposal: RefundProposal) -> str:
@@ -565,9 +564,9 @@ class RefundProposalAdmin(InputCheckingAdmin, admin.ModelAdmin):
             return ""
         return format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
-            reverse("admin:payments_refund_confirm", args=[proposal.pk]),
+            url_for("admin:payments_refund_confirm", proposal.pk),
             _("Confirm"),
-            reverse("admin:payments_refund_adjust", args=[proposal.pk]),
+            url_for("admin:payments_refund_adjust", proposal.pk),
             _("Adjust"),
         )
 

@@ -7,9 +7,9 @@ import datetime
 from decimal import Decimal
 
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
+
+from courses.dates import clock_text, date_text
 
 register = template.Library()
 
@@ -33,9 +33,7 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
     """A day, as every public page writes it: "Tue, Mar 2, 2027" (a time is taken in Chicago)."""
     if value is None:
         return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return date_format(value, DAY_FORMAT)
+    return date_text(value, DAY_FORMAT)
 
 
 @register.filter
@@ -43,7 +41,7 @@ def clock(value: datetime.datetime | None) -> str:
     """A time of day in Chicago: "6:00 PM"."""
     if value is None:
         return ""
-    return date_format(timezone.localtime(value), CLOCK_FORMAT)
+    return clock_text(value, CLOCK_FORMAT)
 
 
 @register.filter

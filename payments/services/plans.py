@@ -11,10 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from courses.dates import date_text
 from courses.models import Cohort
 from courses.seat_board import SeatBoardFlag
 from enrollment.models import Enrollment, EnrollmentStatus
@@ -310,12 +310,12 @@ def roster_notes(
             notes[pk] = [
                 RosterNote(
                     _("Payment overdue: %(amount)s since %(day)s")
-                    % {"amount": money_text(status.overdue_amount), "day": date_format(first.instalment.due_on, "M j")}
+                    % {"amount": money_text(status.overdue_amount), "day": date_text(first.instalment.due_on, "M j")}
                 )
             ]
         elif status.deposit_overdue:
             notes[pk] = [
-                RosterNote(_("Deposit overdue since %(day)s") % {"day": date_format(status.deposit.due_on, "M j")})
+                RosterNote(_("Deposit overdue since %(day)s") % {"day": date_text(status.deposit.due_on, "M j")})
             ]
     return notes
 
