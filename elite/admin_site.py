@@ -6,11 +6,13 @@ here: about 5 ms of CPU a page, as much as a page's own queries), and its sideba
 the template engine (about 5 ms more). Here the URLs are resolved once per process (they depend only on the URLconf
 and the script prefix) and the names once per language; which models and links a user sees is still decided on
 every request by each model admin's permission checks, exactly as Django does. The sidebar's markup is written by
-`nav_sidebar_html()` (templates/admin/nav_sidebar.html), the same markup as Django's app_list.html.
+`nav_sidebar_html()` (templates/admin/nav_sidebar.html), the same markup as Django's app_list.html, kept per process
+for each list of links, page position and language it has written.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
@@ -92,10 +94,38 @@ class SchoolAdminSite(admin.AdminSite):
 
 def nav_sidebar_html(app_list: list[dict], path: str) -> SafeString:
     """The sidebar's list of apps and models: Django's admin/app_list.html with show_changelinks off, written in
-    Python (the template engine took as long as the rest of the page's chrome)."""
-    if not app_list:
-        return format_html("<p>{}</p>", _("You don’t have permission to view or edit anything."))
+    Python (the template engine took as long as the rest of the page's chrome).
+
+    The markup depends only on the apps and models listed (names, links), which of them the page is under, and the
+    language; it is kept per process for each such combination (a handful: one per role and page kind), so a page
+    no longer writes ~100 rows of navigation (about 2 ms)."""
     path = urlencode(path)
+    apps_key = tuple(
+        (
+            app["app_label"],
+            app["app_url"],
+            app["name"],
+            app["app_url"] in path,
+            tuple(
+                (
+                    model["object_name"],
+                    model["admin_url"],
+                    model["name"],
+                    model["add_url"],
+                    bool(model["admin_url"]) and model["admin_url"] in path,
+                )
+                for model in app["models"]
+            ),
+        )
+        for app in app_list
+    )
+    return _sidebar(apps_key, get_language())
+
+
+@lru_cache(maxsize=256)
+def _sidebar(apps_key: tuple, language: str | None) -> SafeString:
+    if not apps_key:
+        return format_html("<p>{}</p>", _("You don’t have permission to view or edit anything."))
     head = format_html(
         '<thead class="visually-hidden"><tr><th scope="col">{}</th><th scope="col">{}</th>'
         '<th scope="col">{}</th></tr></thead>',
@@ -109,14 +139,14 @@ def nav_sidebar_html(app_list: list[dict], path: str) -> SafeString:
         '<div class="app-{} module{}"><table><caption><a href="{}" class="section">{}</a></caption>{}{}</table></div>',
         (
             (
-                app["app_label"],
-                " current-app" if app["app_url"] in path else "",
-                app["app_url"],
-                app["name"],
+                app_label,
+                " current-app" if current_app else "",
+                app_url,
+                name,
                 head,
-                format_html_join("", "{}", ((_model_row(app, model, path, add),) for model in app["models"])),
+                format_html_join("", "{}", ((_model_row(app_label, model, add),) for model in models)),
             )
-            for app in app_list
+            for app_label, app_url, name, current_app, models in apps_key
         ),
     )
 
@@ -125,22 +155,17 @@ ARIA_CURRENT = mark_safe(' aria-current="page"')
 EMPTY_CELL = mark_safe("<td></td>")
 
 
-def _model_row(app: dict, model: dict, path: str, add: str) -> SafeString:
-    model_name = model["object_name"].lower()
-    row_id = f"{app['app_label']}-{model_name}"
-    current = bool(model["admin_url"]) and model["admin_url"] in path
-    if model["admin_url"]:
-        name = format_html(
-            '<a href="{}"{}>{}</a>',
-            model["admin_url"],
-            ARIA_CURRENT if current else "",
-            model["name"],
-        )
+def _model_row(app_label: str, model: tuple, add: str) -> SafeString:
+    object_name, admin_url, model_label, add_url, current = model
+    model_name = object_name.lower()
+    row_id = f"{app_label}-{model_name}"
+    if admin_url:
+        name = format_html('<a href="{}"{}>{}</a>', admin_url, ARIA_CURRENT if current else "", model_label)
     else:
-        name = format_html("{}", model["name"])
+        name = format_html("{}", model_label)
     add_cell = (
-        format_html('<td><a href="{}" class="addlink" aria-describedby="{}">{}</a></td>', model["add_url"], row_id, add)
-        if model["add_url"]
+        format_html('<td><a href="{}" class="addlink" aria-describedby="{}">{}</a></td>', add_url, row_id, add)
+        if add_url
         else EMPTY_CELL
     )
     return format_html(

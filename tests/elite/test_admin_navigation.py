@@ -73,14 +73,20 @@ def _normal(html):
     "path", ["/admin/courses/cohort/", "/admin/courses/cohort/3/change/", "/admin/payments/", "/admin/"]
 )
 def test_the_sidebar_is_djangos_markup(staff_user, superuser, path):
-    for user in [staff_user, superuser]:
-        request = _request(user, path)
-        app_list = admin.site.get_app_list(request)
-        djangos = render_to_string(
-            "admin/app_list.html", {"app_list": app_list, "show_changelinks": False, "request": request}
-        )
-        assert _normal(nav_sidebar_html(app_list, path)) == _normal(djangos)
+    # Each user, page and language in turn, twice (the second time from the kept markup): a kept sidebar is never
+    # another role's, another page's or another language's.
+    for _ in range(2):
+        for language in ["en", "es"]:
+            for user in [staff_user, superuser]:
+                with translation.override(language):
+                    request = _request(user, path)
+                    app_list = admin.site.get_app_list(request)
+                    djangos = render_to_string(
+                        "admin/app_list.html", {"app_list": app_list, "show_changelinks": False, "request": request}
+                    )
+                    assert _normal(nav_sidebar_html(app_list, path)) == _normal(djangos)
     assert 'aria-current="page"' in nav_sidebar_html(app_list, "/admin/courses/cohort/")
+    assert 'aria-current="page"' not in nav_sidebar_html(app_list, "/admin/")
 
 
 def test_a_user_who_may_see_nothing_is_told_so():
