@@ -23,9 +23,11 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import smart_split
 from django.utils.translation import gettext as _
+
+from courses.widgets import escaped
 
 
 def is_key(field: models.Field, value: object) -> bool:
@@ -112,12 +114,11 @@ class InputCheckingAdmin:
     def action_checkbox(self, obj: models.Model) -> str:
         """Django's row checkbox, the same markup written out: its widget renders a template for every row, which
         was a fifth of a 100-row list's time."""
-        label = format_html(_("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            str(obj.pk),
-            label,
+        # As format_html writes it: the translated sentence is markup, the object's name is escaped into it.
+        label = _("Select this object for an action - {}").format(escaped(str(obj)))
+        return SafeString(
+            f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{escaped(str(obj.pk))}" '
+            f'class="action-select" aria-label="{label}">'
         )
 
     def get_search_results(self, request: HttpRequest, queryset: models.QuerySet, search_term: str):

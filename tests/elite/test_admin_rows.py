@@ -77,3 +77,27 @@ def test_popups_and_missing_one_to_ones_go_through_django(demo_school, superuser
     _response, cl = _changelist(superuser_client, Enrollment, f"?{IS_POPUP_VAR}=1")
     assert _cells(admin_rows.rows(cl)) == _cells(admin_rows.django_rows(cl))
     assert "data-popup-opener" in "".join(next(iter(_cells(admin_rows.rows(cl)))))
+
+
+def test_the_row_checkbox_is_djangos(demo_school, superuser_client):
+    """InputCheckingAdmin.action_checkbox writes Django's checkbox markup itself (Django renders a widget template
+    for each row): the same for every row of every list, in English and Spanish, for a name with markup in it."""
+    from django.utils import translation
+
+    from enrollment.models import Student
+
+    Student.objects.filter(pk=Student.objects.order_by("pk").values("pk")[:1]).update(last_name='O\'Neil <b>&"x"')
+    compared = 0
+    for language in ["en", "es"]:
+        with translation.override(language):
+            for model in MODELS:
+                _response, cl = _changelist(superuser_client, model)
+                for obj in cl.result_list:
+                    assert cl.model_admin.action_checkbox(obj) == admin.ModelAdmin.action_checkbox(
+                        cl.model_admin, obj
+                    ), model
+                    compared += 1
+    assert compared > 500
+    student = Student.objects.get(last_name__startswith="O'Neil")
+    model_admin = admin.site._registry[Student]
+    assert "&lt;b&gt;&amp;&quot;x&quot;" in model_admin.action_checkbox(student)
