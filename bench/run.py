@@ -259,7 +259,9 @@ def prepare_fixtures() -> dict:
     }
 
 
-def count_queries(path: str, cookie: str | None) -> int:
+def count_queries(path: str, cookie: str | None) -> tuple[int, int | None]:
+    """The page's queries, and the rows it lists when it is a list (an admin changelist, or a report's page of rows):
+    a list shows a full page at scale and a few rows on the demo, which is most of the difference between them."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -273,7 +275,15 @@ def count_queries(path: str, cookie: str | None) -> int:
         response = client.get(path)
     if response.status_code != 200:
         raise SystemExit(f"bench: {path} answered {response.status_code}")
-    return len(queries)
+    return len(queries), listed_rows(getattr(response, "context_data", None) or {})
+
+
+def listed_rows(context: dict) -> int | None:
+    if "cl" in context:
+        return len(context["cl"].result_list)
+    if isinstance(context.get("rows"), list):
+        return len(context["rows"])
+    return None
 
 
 # --- the server and the load ------------------------------------------------------------------------------------
@@ -534,7 +544,7 @@ def main() -> None:
 
     django.setup()
     fixtures = prepare_fixtures()
-    queries = {label: count_queries(path, cookie) for label, path, cookie in fixtures["pages"]}
+    counted = {label: count_queries(path, cookie) for label, path, cookie in fixtures["pages"]}
     from django.db import connections
 
     connections.close_all()
@@ -563,7 +573,8 @@ def main() -> None:
             "rps": round(rps, 1),
             "p50_ms": round(p50, 2),
             "p99_ms": round(p99, 2),
-            "queries": queries[label],
+            "queries": counted[label][0],
+            "rows": counted[label][1],
             "ratio": round(rps / hello, 3),
         }
         for label, path, rps, p50, p99 in measured
@@ -628,9 +639,11 @@ def check_targets(result: dict) -> list[str]:
         slower = page["ratio"] / scale[label]["ratio"] if scale[label]["ratio"] else float("inf")
         same = page["queries"] == scale[label]["queries"]
         ok = slower <= SCALE_SLOWDOWN and same
+        rows = (page.get("rows"), scale[label].get("rows"))
         lines.append(
             f"  {'ok  ' if ok else 'MISS'} {label}: scale {slower:.2f}x slower than demo (at most {SCALE_SLOWDOWN}), "
             f"queries {page['queries']} / {scale[label]['queries']}"
+            + (f", rows listed {rows[0]} / {rows[1]}" if None not in rows and rows[0] != rows[1] else "")
         )
     return lines
 
