@@ -233,38 +233,6 @@ class StartMonthFilter(admin.SimpleListFilter):
         return queryset.filter(starts_on__gte=first, starts_on__lt=following)
 
 
-class CohortEnrollmentInline(admin.TabularInline):
-    """The cohort's enrollments, read-only: they change only through enrollment/services.py (the enrollment
-    actions), never by editing a row here."""
-
-    model = Enrollment
-    extra = 0
-    fields = ["student_link", "status", "created_at", "status_changed_at", "offer_expires_at"]
-    readonly_fields = fields
-    ordering = ["created_at", "pk"]
-    show_change_link = True
-    can_delete = False
-    template = "admin/courses/cohort/enrollments_inline.html"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
-        # Each row is labelled with str(enrollment): student and cohort.
-        return super().get_queryset(request).select_related("student", "cohort")
-
-    def has_add_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Cohort | None = None) -> bool:
-        return False
-
-    @admin.display(description="Student")
-    def student_link(self, enrollment: Enrollment) -> SafeString:
-        url = reverse("admin:enrollment_student_change", args=[enrollment.student_id])
-        return format_html('<a href="{}">{}</a>', url, enrollment.student)
-
-
 @admin.register(Cohort)
 class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     form = CohortForm
@@ -306,11 +274,24 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     ]
     # Sessions have their own list (a Paramedic cohort has ~300): the page links to it, to the schedule generator and
     # to the roster export (templates/admin/courses/cohort/change_form.html).
-    inlines = [CohortEnrollmentInline]
     change_form_template = "admin/courses/cohort/change_form.html"
 
     class Media:
         js = ["js/autocomplete_labels.js"]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        # The cohort's enrollments, read-only (they change only through the enrollment services): a table under the
+        # form, not an inline, which built a form and an inline row for each enrollment only to show five values.
+        context = dict(extra_context or {})
+        if request.user.has_perm("enrollment.view_enrollment") and is_key(Cohort._meta.pk, unquote(object_id)):
+            context["cohort_enrollments"] = list(
+                Enrollment.objects.filter(cohort_id=unquote(object_id))
+                .select_related("student")
+                .order_by("created_at", "pk")
+            )
+        return super().change_view(request, object_id, form_url, context)
 
     def get_urls(self) -> list[URLPattern]:
         schedule = path(
