@@ -334,13 +334,14 @@ def overdue_report(*, today: datetime.date) -> list[dict]:
     # Ordered by the student's last name among payments due the same day: the names only, not every row's people.
     last_names = dict(Enrollment.objects.filter(pk__any_of=list(statuses)).values_list("pk", "student__last_name"))
     rows = []
+    instalment_text, deposit_text = _("Instalment"), _("Deposit")  # once, not once per row
     for pk, status in statuses.items():
         base = {"enrollment_id": pk, "last_name": last_names[pk]}
         for line in status.overdue:
             rows.append(
                 {
                     **base,
-                    "what": _("Instalment"),
+                    "what": instalment_text,
                     "due_on": line.instalment.due_on,
                     "amount": line.instalment.amount,
                     "paid": line.paid,
@@ -353,7 +354,7 @@ def overdue_report(*, today: datetime.date) -> list[dict]:
             rows.append(
                 {
                     **base,
-                    "what": _("Deposit"),
+                    "what": deposit_text,
                     "due_on": deposit.due_on,
                     "amount": deposit.amount,
                     "paid": Decimal(0),

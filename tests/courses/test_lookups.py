@@ -32,13 +32,15 @@ def test_any_of_finds_the_same_rows_as_in_by_key_and_by_relation(cohorts):
 
 
 def test_any_of_sends_a_long_list_as_one_parameter_on_postgresql(cohorts):
-    keys = [c.pk for c in cohorts] + list(range(10**6, 10**6 + 2000))
+    # Beyond a 32-bit integer too, and below zero: the keys are the column's type (bigint), not the driver's guess.
+    keys = [c.pk for c in cohorts] + list(range(10**6, 10**6 + 2000)) + [2**40, -7]
     with CaptureQueriesContext(connection) as queries:
         found = set(Cohort.objects.filter(pk__any_of=keys).values_list("pk", flat=True))
     assert found == {c.pk for c in cohorts}
     [query] = queries.captured_queries
     if connection.vendor == "postgresql":
         assert "= ANY(" in query["sql"] and " IN (" not in query["sql"]
+        assert "::bigint[]" in query["sql"]
     else:
         assert " IN (" in query["sql"]
 
