@@ -39,6 +39,7 @@ from django.views.decorators.http import require_POST
 
 from courses.admin_input import InputCheckingAdmin, KeyCheckingAutocompleteSelect, is_key, too_many_words
 from courses.dates import clock_text, date_text
+from courses.links import url_for
 from courses.models import ClassSession, Cohort
 from courses.pagination import LargeTablePaginator
 from courses.spreadsheet import csv_download
@@ -92,7 +93,7 @@ def status_in_words(enrollment: Enrollment, *, position: int | None = None) -> s
 
 def page_of(enrollment: Enrollment) -> str:
     """The enrollment's page in the back office."""
-    return reverse("admin:enrollment_enrollment_change", args=[enrollment.pk])
+    return url_for("admin:enrollment_enrollment_change", enrollment.pk)
 
 
 def evidence_url(credential: Credential) -> str:
@@ -1510,7 +1511,7 @@ class AuditEventAdmin(InputCheckingAdmin, admin.ModelAdmin):
             parts.append(
                 format_html(
                     '<a href="{}">{}</a> <span class="cell-detail">{}</span>',
-                    reverse("admin:enrollment_enrollment_change", args=[enrollment.pk]),
+                    page_of(enrollment),
                     enrollment.student,
                     enrollment.cohort.code,
                 )
