@@ -42,10 +42,8 @@ from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
 from django.utils.safestring import SafeString
 
+from courses.links import STAND_IN
 from courses.widgets import escaped
-
-# Stands for the row's key in the change URL reversed once per page; admin keys (`quote`) never contain it.
-KEY = "0elite-row-key0"
 
 
 @dataclass
@@ -177,7 +175,7 @@ def _change_url(cl: ChangeList) -> Callable[[models.Model], str | None]:
     def url_of(result: models.Model) -> str | None:
         pk = getattr(result, cl.pk_attname)
         if template is not None and type(pk) is int:
-            return template.replace(KEY, str(pk), 1)
+            return template.replace(str(STAND_IN), str(pk), 1)
         try:
             return add_preserved_filters(context, cl.url_for_result(result))
         except NoReverseMatch:
@@ -188,7 +186,7 @@ def _change_url(cl: ChangeList) -> Callable[[models.Model], str | None]:
 
 class _Placeholder:
     def __init__(self, attname: str) -> None:
-        setattr(self, attname, KEY)
+        setattr(self, attname, STAND_IN)  # the stand-in key courses.links reverses one-key URLs with
 
 
 def _cell(column: Column, result: models.Model, first_link: bool, url_of: Callable) -> SafeString:

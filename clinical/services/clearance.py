@@ -7,10 +7,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import prefetch_related_objects
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinical.services.core import SEATED
+from courses.dates import date_text
 from courses.models import CredentialType, Requirement
 from enrollment.models import Credential, CredentialStatus, Enrollment
 
@@ -63,8 +63,8 @@ class ClearanceFile:
             elif best.status == CredentialStatus.REJECTED:
                 message = _("Staff could not accept your %(name)s. Upload a new one on your clinicals page.")
             elif not best.is_valid_on(day):
-                words["expires"] = date_format(best.expires_on, "F j, Y")
-                words["day"] = date_format(day, "F j, Y")
+                words["expires"] = date_text(best.expires_on, "F j, Y")
+                words["day"] = date_text(day, "F j, Y")
                 message = _(
                     "Your %(name)s expires on %(expires)s, before the shift (%(day)s). Upload the renewed one on "
                     "your clinicals page."

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from courses.dates import clock_text
 from courses.models import ClassSession
 from enrollment.models import NO_TIME_STATUSES, ROSTER_STATUSES, Attendance, AttendanceStatus, Enrollment
 from enrollment.services.core import EnrollmentError, audit, day_text
@@ -37,7 +37,7 @@ def record_attendance(
             local = timezone.localtime(session.starts_at)
             raise EnrollmentError(
                 f"This session has not started yet: attendance can be recorded from {day_text(local.date())} at "
-                f"{date_format(local, 'g:i A')}.",
+                f"{clock_text(local)}.",
                 code="session_not_started",
             )
         seated = {

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from courses.dates import date_text
 from courses.models import Cohort, Course
 from enrollment.models import NEW, TRANSITIONS, AuditEvent, Enrollment, EnrollmentStatus
 
@@ -120,7 +120,8 @@ class EnrollmentError(Exception):
 
 
 def day_text(day: datetime.date) -> str:
-    return date_format(day, "F j, Y")
+    """A day in the services' messages: "March 4, 2027" (courses.dates, kept per language)."""
+    return date_text(day, "F j, Y")
 
 
 def lock_cohort(cohort_id: int, *, course: Course | None = None) -> Cohort:
