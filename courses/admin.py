@@ -285,7 +285,9 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
         # The cohort's enrollments, read-only (they change only through the enrollment services): a table under the
         # form, not an inline, which built a form and an inline row for each enrollment only to show five values.
         context = dict(extra_context or {})
-        if request.user.has_perm("enrollment.view_enrollment") and is_key(Cohort._meta.pk, unquote(object_id)):
+        # Shown to whoever the enrollments' own admin lets see them (view or change, as Django's view permission).
+        may_see = self.admin_site.get_model_admin(Enrollment).has_view_permission(request)
+        if may_see and is_key(Cohort._meta.pk, unquote(object_id)):
             context["cohort_enrollments"] = list(
                 Enrollment.objects.filter(cohort_id=unquote(object_id))
                 .select_related("student")

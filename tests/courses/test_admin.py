@@ -235,6 +235,12 @@ def test_cohort_page_without_enrollments_says_so_and_hides_them_from_who_may_not
     assert response.status_code == 200
     assert "cohort-enrollments" not in response.text
     assert str(someone.student) not in response.text
+    # Who may change enrollments may see them, as Django's view permission has it.
+    clerk.user_permissions.add(Permission.objects.get(codename="change_enrollment"))
+    clerk = django_user_model.objects.get(pk=clerk.pk)  # permissions are cached on the user object
+    staff_client.force_login(clerk)
+    response = staff_client.get(reverse("admin:courses_cohort_change", args=[cohort.pk]))
+    assert str(someone.student) in response.text[response.text.index('id="cohort-enrollments"') :]
 
 
 def test_cohort_page_reads_its_enrollments_in_one_query_whatever_their_number(staff_client, sign_up):
