@@ -7,8 +7,10 @@ What it does: prepares a PostgreSQL database (migrate, demo data, optionally the
 server (gunicorn, 2 sync workers, DEBUG off) on 127.0.0.1, and for each page runs wrk from a second process:
 requests per second, p50 and p99 latency. A hello-world endpoint that does nothing is measured in the same run, and
 each page's throughput is printed as a ratio of it. Queries per request are counted in-process with Django's test
-client against the same database. Then 200 simultaneous signup POSTs (each with its own CSRF cookie and token, as a
-browser would send them) race for a 24-seat cohort.
+client against the same database. For each page with a floor (FLOORS), the reads it ran are then replayed through the
+database driver alone (/bench/replay/<page>): what its database round trips cost without the ORM or a template, i.e.
+the most that work on the page's Python could reach. Then 200 simultaneous signup POSTs (each with its own CSRF cookie
+and token, as a browser would send them) race for a 24-seat cohort.
 
 Results: a table on stdout and bench/results/latest.json (gitignored).
 """
@@ -259,9 +261,10 @@ def prepare_fixtures() -> dict:
     }
 
 
-def count_queries(path: str, cookie: str | None) -> tuple[int, int | None]:
-    """The page's queries, and the rows it lists when it is a list (an admin changelist, or a report's page of rows):
-    a list shows a full page at scale and a few rows on the demo, which is most of the difference between them."""
+def count_queries(path: str, cookie: str | None) -> tuple[int, int | None, list[str]]:
+    """The page's queries, the rows it lists when it is a list (an admin changelist, or a report's page of rows: a
+    list shows a full page at scale and a few rows on the demo, which is most of the difference between them), and
+    the SQL of its reads as sent, for the replay (`replay_file`)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -275,7 +278,21 @@ def count_queries(path: str, cookie: str | None) -> tuple[int, int | None]:
         response = client.get(path)
     if response.status_code != 200:
         raise SystemExit(f"bench: {path} answered {response.status_code}")
-    return len(queries), listed_rows(getattr(response, "context_data", None) or {})
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    return len(queries), listed_rows(getattr(response, "context_data", None) or {}), reads
+
+
+def replay_name(label: str) -> str:
+    """The slug under which a page's statements are replayed (/bench/replay/<slug>)."""
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+def write_replay(label: str, reads: list[str]) -> str:
+    """Write the statements a floor page ran for the server's replay view (elite.views.replay); its path."""
+    folder = RESULTS / "replay"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{replay_name(label)}.json").write_text(json.dumps(reads))
+    return f"/bench/replay/{replay_name(label)}"
 
 
 def listed_rows(context: dict) -> int | None:
@@ -545,6 +562,9 @@ def main() -> None:
     django.setup()
     fixtures = prepare_fixtures()
     counted = {label: count_queries(path, cookie) for label, path, cookie in fixtures["pages"]}
+    # Each floor page's reads, replayed through the driver alone: the share of hello-world its database round trips
+    # leave, i.e. the most that work on the page's Python could reach.
+    replays = {label: write_replay(label, counted[label][2]) for label in FLOORS if label in counted}
     from django.db import connections
 
     connections.close_all()
@@ -557,6 +577,10 @@ def main() -> None:
             log(f"loading {label} ({path}) for {args.seconds} s")
             rps, p50, p99 = run_wrk(wrk, path, cookie, args.seconds)
             measured.append((label, path, rps, p50, p99))
+        replayed = {}
+        for label, path in [] if args.burst_only else replays.items():
+            log(f"replaying the reads of {label} ({path}) for {args.seconds} s")
+            replayed[label] = run_wrk(wrk, path, None, args.seconds)[0]
         log("signup burst: 200 people, 24 seats")
         burst = signup_burst(fixtures["course"])
     finally:
@@ -579,7 +603,11 @@ def main() -> None:
         }
         for label, path, rps, p50, p99 in measured
     ]
-    result = {"data": "scale" if args.scale else "demo", "pages": pages, "burst": burst}
+    replay_rows = {
+        label: {"reads": len(counted[label][2]), "rps": round(rps, 1), "ratio": round(rps / hello, 3)}
+        for label, rps in replayed.items()
+    }
+    result = {"data": "scale" if args.scale else "demo", "pages": pages, "replays": replay_rows, "burst": burst}
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"{result['data']}.json").write_text(json.dumps(result, indent=2) + "\n")
 
@@ -626,7 +654,11 @@ def check_targets(result: dict) -> list[str]:
     for label, floor in FLOORS.items():
         if label in ratios:
             ratio = ratios[label]["ratio"]
-            lines.append(f"  {'ok  ' if ratio >= floor else 'MISS'} {label}: ratio {ratio:.3f} (at least {floor})")
+            line = f"  {'ok  ' if ratio >= floor else 'MISS'} {label}: ratio {ratio:.3f} (at least {floor})"
+            if replay := result.get("replays", {}).get(label):
+                reads, alone = replay["reads"], replay["ratio"]
+                line += f"; its {reads} reads alone, replayed without the ORM or a template: {alone:.3f}"
+            lines.append(line)
     other = RESULTS / ("demo.json" if result["data"] == "scale" else "scale.json")
     if not other.exists():
         lines.append(f"  (no {other.name} yet: run the other size to compare demo and scale)")

@@ -194,6 +194,8 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = "https://api.stripe.com"
 # bench/run.py measures the stack's own limit on /bench/hello, a view that does nothing; off everywhere else.
 BENCH_HELLO = env_bool("ELITE_BENCH", False)
+# It also replays there the reads a page ran (/bench/replay/<page>), from the files it writes here beforehand.
+BENCH_REPLAY_DIR = BASE_DIR / "bench" / "results" / "replay"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,3 +25,4 @@ urlpatterns = [
 
 if settings.BENCH_HELLO:
     urlpatterns.insert(0, path("bench/hello", views.hello))
+    urlpatterns.insert(1, path("bench/replay/<slug:name>", views.replay))

@@ -1,10 +1,13 @@
+import functools
+import json
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from axes.utils import reset as reset_failed_logins
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -25,6 +28,26 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def hello(request: HttpRequest) -> HttpResponse:
     """Does nothing: the benchmark's yardstick for what the server stack itself costs (only under ELITE_BENCH=1)."""
     return HttpResponse("hello", content_type="text/plain")
+
+
+@functools.cache
+def _replay_statements(path: Path) -> tuple[str, ...]:
+    return tuple(json.loads(path.read_text()))
+
+
+def replay(request: HttpRequest, name: str) -> HttpResponse:
+    """Runs again, through the database driver, the reads a page ran, with no ORM and no template: what the page's
+    database round trips alone cost (only under ELITE_BENCH=1). The statements are the page's as sent, values
+    included, so each reads what it read for the page."""
+    try:
+        statements = _replay_statements(Path(settings.BENCH_REPLAY_DIR) / f"{name}.json")
+    except FileNotFoundError:
+        raise Http404 from None
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            cursor.fetchall()
+    return HttpResponse(f"{len(statements)} statements", content_type="text/plain")
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
