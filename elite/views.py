@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from courses.models import SchoolProfile
+
 
 @never_cache
 @require_safe  # GET, and HEAD for the load balancers and uptime checks that only look at the status
@@ -63,9 +65,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's password reset, with the e-mailed link on the site's public address (settings.SITE_URL), never on the
     request's Host header: anyone may ask for a reset with a forged Host, and the owner's e-mail would then carry a
-    valid reset link to the forger's server."""
+    valid reset link to the forger's server. The e-mail names the school as its profile does."""
 
     def form_valid(self, form):
         site = urlsplit(settings.SITE_URL)
-        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc}
+        school_name = SchoolProfile.current().display_name
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc, "school_name": school_name}
         return super().form_valid(form)

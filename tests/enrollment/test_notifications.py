@@ -44,6 +44,30 @@ def test_the_waitlist_email_says_the_place_in_line(mailoutbox, django_capture_on
     assert "you are #2." in mailoutbox[-1].body
 
 
+@pytest.mark.parametrize(("hours", "sentence"), [(1, "the offer holds for 1 hour."), (48, "the offer holds for 48 hours.")])
+def test_the_waitlist_email_says_how_long_an_offer_holds(hours, sentence):
+    cohort = make_cohort(capacity=1, offer_hours=hours)
+    services.request_seat(cohort=cohort, student=student_details())
+    enrollment = services.request_seat(cohort=cohort, student=student_details())
+    assert enrollment.status == "WAITLISTED"
+    mail.outbox.clear()
+    notifications.send_enrollment_email(enrollment, "waitlisted")
+    assert sentence in " ".join(mail.outbox[0].body.split())
+
+
+def test_the_html_email_says_which_language_it_is_in():
+    from django.utils import translation
+
+    cohort = make_cohort()
+    enrollment = services.request_seat(cohort=cohort, student=student_details())
+    mail.outbox.clear()
+    notifications.send_enrollment_email(enrollment, "enrolled")
+    with translation.override("es"):
+        notifications.send_enrollment_email(enrollment, "enrolled")
+    assert '<html lang="en-us">' in mail.outbox[0].alternatives[0][0]
+    assert '<html lang="es">' in mail.outbox[1].alternatives[0][0]
+
+
 def test_lost_links_lists_every_enrollment():
     one, two = make_cohort(), make_cohort()
     first = services.request_seat(cohort=one, student=student_details(email="pat@example.com"))

@@ -165,6 +165,18 @@ def test_password_reset_sends_an_email(client, school, mailoutbox):
     assert "/accounts/reset/" in mailoutbox[0].body
 
 
+def test_the_password_reset_email_names_the_school_as_its_profile_does(client, school, mailoutbox):
+    from courses.models import SchoolProfile
+
+    profile = SchoolProfile.current()
+    profile.name = "Lakeshore EMS Institute"
+    profile.save()
+    school["instructor"].email = "dana@elite-ems.example"
+    school["instructor"].save()
+    client.post("/accounts/password_reset/", {"email": "dana@elite-ems.example"})
+    assert "your Lakeshore EMS Institute account" in mailoutbox[0].body
+
+
 # --- attendance rules -------------------------------------------------------------------------------------------
 
 
