@@ -44,7 +44,9 @@ def test_the_waitlist_email_says_the_place_in_line(mailoutbox, django_capture_on
     assert "you are #2." in mailoutbox[-1].body
 
 
-@pytest.mark.parametrize(("hours", "sentence"), [(1, "the offer holds for 1 hour."), (48, "the offer holds for 48 hours.")])
+@pytest.mark.parametrize(
+    ("hours", "sentence"), [(1, "the offer holds for 1 hour."), (48, "the offer holds for 48 hours.")]
+)
 def test_the_waitlist_email_says_how_long_an_offer_holds(hours, sentence):
     cohort = make_cohort(capacity=1, offer_hours=hours)
     services.request_seat(cohort=cohort, student=student_details())
