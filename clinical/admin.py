@@ -126,7 +126,9 @@ class ShiftAdmin(InputCheckingAdmin, admin.ModelAdmin):
                 message = ngettext("Published %(count)d shift.", "Published %(count)d shifts.", len(made)) % {
                     "count": len(made)
                 }
-                messages.success(request, f"{form.series_request.site}: {message}")
+                messages.success(
+                    request, _("%(site)s: %(message)s") % {"site": form.series_request.site, "message": message}
+                )
                 return redirect(
                     reverse("admin:clinical_shift_changelist") + f"?site__id__exact={form.series_request.site.pk}"
                 )

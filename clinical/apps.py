@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClinicalConfig(AppConfig):
@@ -6,7 +7,7 @@ class ClinicalConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "clinical"
-    verbose_name = "Clinical experience"
+    verbose_name = _("Clinical experience")
 
     def ready(self) -> None:
         from clinical.notifications import send_document_reminder, send_preceptor_link

@@ -18,8 +18,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.functional import lazy
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
@@ -35,10 +36,15 @@ from courses.templatetags.cohort_seats import fill_bar
 from enrollment import services
 from enrollment.models import Enrollment, Hours, with_status_counts
 
+
+def back_office_title() -> str:
+    return _("%(school)s back office") % {"school": settings.SCHOOL_NAME}
+
+
 # The one place the admin site is named (the enrollment admin registers into the same default site).
-admin.site.site_header = f"{settings.SCHOOL_NAME} back office"
-admin.site.site_title = f"{settings.SCHOOL_NAME} back office"
-admin.site.index_title = "Courses, cohorts and enrollment"
+admin.site.site_header = lazy(back_office_title, str)()
+admin.site.site_title = lazy(back_office_title, str)()
+admin.site.index_title = _lazy("Courses, cohorts and enrollment")
 
 
 def sessions_url(cohort: Cohort) -> str:
@@ -103,9 +109,9 @@ class CourseAdmin(InputCheckingAdmin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
         (None, {"fields": ["level", "title", "slug", "is_published", "display_order"]}),
-        ("Description", {"fields": ["summary", "description", "scope", "audience"]}),
+        (gettext_lazy("Description"), {"fields": ["summary", "description", "scope", "audience"]}),
         (
-            "Rules",
+            gettext_lazy("Rules"),
             {"fields": ["nominal_hours", "tuition", "min_age", "age_checked_on", "attendance_threshold"]},
         ),
     ]
@@ -158,16 +164,19 @@ class CohortForm(forms.ModelForm):
         return capacity
 
 
-@admin.action(description="Offer free seats to the waitlist", permissions=["change"])
+@admin.action(description=_lazy("Offer free seats to the waitlist"), permissions=["change"])
 def offer_next_seats(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Cohort]) -> None:
     reports = []
     for cohort in queryset.order_by("starts_on", "code"):
         offered = services.promote_waitlist(cohort=cohort, actor=request.user)
         if offered:
             names = ", ".join(str(enrollment.student) for enrollment in offered)
-            reports.append(f"{cohort.code}: {len(offered)} offered ({names})")
+            reports.append(
+                _("%(cohort)s: %(count)s offered (%(names)s)")
+                % {"cohort": cohort.code, "count": len(offered), "names": names}
+            )
         else:
-            reports.append(f"{cohort.code}: no free seat or nobody waiting")
+            reports.append(_("%(cohort)s: no free seat or nobody waiting") % {"cohort": cohort.code})
     messages.info(request, "; ".join(reports))
 
 
@@ -213,11 +222,11 @@ class CohortsShownFilter(admin.SimpleListFilter):
 class StartMonthFilter(admin.SimpleListFilter):
     """The months in which cohorts start, as they are in the data."""
 
-    title = "start month"
+    title = gettext_lazy("start month")
     parameter_name = "starts"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(f"{month:%Y-%m}", f"{month:%B %Y}") for month in Cohort.objects.dates("starts_on", "month")]
+        return [(f"{month:%Y-%m}", date_text(month, "F Y")) for month in Cohort.objects.dates("starts_on", "month")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Cohort]) -> QuerySet[Cohort]:
         if not self.value():
@@ -253,9 +262,9 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     readonly_fields = ["seats_taken", "seated", "pending", "offered", "waitlisted", "scheduled_hours"]
     fieldsets = [
         (None, {"fields": ["course", "code", "status"]}),
-        ("When and where", {"fields": ["starts_on", "ends_on", "schedule", "location"]}),
+        (gettext_lazy("When and where"), {"fields": ["starts_on", "ends_on", "schedule", "location"]}),
         (
-            "Enrollment",
+            gettext_lazy("Enrollment"),
             {
                 "fields": [
                     "capacity",
@@ -270,7 +279,7 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Teaching", {"fields": ["instructors", "scheduled_hours"]}),
+        (gettext_lazy("Teaching"), {"fields": ["instructors", "scheduled_hours"]}),
     ]
     # Sessions have their own list (a Paramedic cohort has ~300): the page links to it, to the schedule generator and
     # to the roster export (templates/admin/courses/cohort/change_form.html).
@@ -340,7 +349,7 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
                     "count": len(made)
                 }
                 self.log_change(request, cohort, message)
-                messages.success(request, f"{cohort.code}: {message}")
+                messages.success(request, _("%(cohort)s: %(message)s") % {"cohort": cohort.code, "message": message})
                 return redirect(sessions_url(cohort))
         plan = form.plan
         context = {
@@ -410,7 +419,11 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
             )
             if offered:
                 names = ", ".join(str(enrollment.student) for enrollment in offered)
-                messages.info(request, f"{len(offered)} freed seat(s) of {obj.code} offered to the waitlist: {names}.")
+                messages.info(
+                    request,
+                    _("%(count)s freed seat(s) of %(cohort)s offered to the waitlist: %(names)s.")
+                    % {"count": len(offered), "cohort": obj.code, "names": names},
+                )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
         # Seats are derived from enrollments: counting them in the same query keeps the changelist to a fixed
@@ -445,11 +458,11 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
             date_text(cohort.ends_on),
         )
 
-    @admin.display(description="Seats taken", ordering="seats_taken")
+    @admin.display(description=_lazy("Seats taken"), ordering="seats_taken")
     def seats_taken(self, cohort: Cohort) -> int | None:
         return cohort.seats_taken if cohort.pk is not None else None
 
-    @admin.display(description="Seated", ordering="seated")
+    @admin.display(description=_lazy("Seated"), ordering="seated")
     def seated(self, cohort: Cohort) -> int | None:
         return getattr(cohort, "seated", None)
 
@@ -469,23 +482,23 @@ class CohortAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def fill(self, cohort: Cohort) -> SafeString:
         return fill_bar(cohort)
 
-    @admin.display(description="Scheduled hours")
+    @admin.display(description=_lazy("Scheduled hours"))
     def scheduled_hours(self, cohort: Cohort) -> SafeString | str:
         if cohort.pk is None:
             return "-"
         duration = Cohort.objects.with_scheduled_hours().values_list("scheduled_duration", flat=True).get(pk=cohort.pk)
         hours = Decimal(duration.total_seconds() / 3600 if duration else 0).quantize(Decimal("0.1"))
         nominal = cohort.course.nominal_hours
+        values = {"hours": hours, "gap": abs(hours - nominal), "nominal": f"{nominal.normalize():f}"}
         if hours == nominal:
-            return f"{hours} h, the course's {nominal.normalize():f} h"
-        gap = abs(hours - nominal)
-        return format_html(
-            '<span class="hours-mismatch">{} h scheduled, {} h {} the course\'s {} h: add or change sessions.</span>',
-            hours,
-            gap,
-            "short of" if hours < nominal else "more than",
-            f"{nominal.normalize():f}",
-        )
+            return _("%(hours)s h, the course's %(nominal)s h") % values
+        if hours < nominal:
+            text = _("%(hours)s h scheduled, %(gap)s h short of the course's %(nominal)s h: add or change sessions.")
+        else:
+            text = _("%(hours)s h scheduled, %(gap)s h more than the course's %(nominal)s h: add or change sessions.")
+        # The sentence is ours, as a template's blocktranslate text is, and kept as written; its values are escaped.
+        sentence = text % {key: conditional_escape(value) for key, value in values.items()}
+        return format_html('<span class="hours-mismatch">{}</span>', mark_safe(sentence))  # noqa: S308
 
 
 @admin.register(ClassSession)
@@ -535,7 +548,7 @@ class ClassSessionAdmin(InputCheckingAdmin, admin.ModelAdmin):
             return redirect("admin:courses_classsession_change", session.pk)
         return super().delete_view(request, object_id, extra_context)
 
-    @admin.display(description="Hours")
+    @admin.display(description=_lazy("Hours"))
     def hours(self, session: ClassSession) -> Decimal | None:
         return session_hours(session)
 

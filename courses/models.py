@@ -29,17 +29,17 @@ INSTRUCTORS_GROUP = "Instructors"
 
 
 class Level(models.TextChoices):
-    EMR = "EMR", "Emergency Medical Responder (EMR)"
-    EMT = "EMT", "Emergency Medical Technician (EMT)"
-    AEMT = "AEMT", "Advanced EMT (AEMT)"
-    PARAMEDIC = "PARAMEDIC", "Paramedic"
+    EMR = "EMR", _("Emergency Medical Responder (EMR)")
+    EMT = "EMT", _("Emergency Medical Technician (EMT)")
+    AEMT = "AEMT", _("Advanced EMT (AEMT)")
+    PARAMEDIC = "PARAMEDIC", _("Paramedic")
 
 
 class CourseDate(models.TextChoices):
     """A day of a cohort that a rule is checked against."""
 
-    START = "start", "the first day of the course"
-    END = "end", "the last day of the course"
+    START = "start", _("the first day of the course")
+    END = "end", _("the last day of the course")
 
 
 class CourseQuerySet(models.QuerySet):
@@ -51,23 +51,23 @@ class Course(models.Model):
     level = models.CharField(max_length=16, choices=Level.choices)
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=120)
-    summary = models.CharField(max_length=300, help_text="One or two sentences for listings.")
+    summary = models.CharField(max_length=300, help_text=_("One or two sentences for listings."))
     description = models.TextField()
-    scope = models.TextField(help_text="What a graduate may do.")
-    audience = models.TextField(blank=True, help_text="Who the course suits.")
+    scope = models.TextField(help_text=_("What a graduate may do."))
+    audience = models.TextField(blank=True, help_text=_("Who the course suits."))
     nominal_hours = models.DecimalField(max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal(1))])
     min_age = models.PositiveSmallIntegerField(default=18)
     age_checked_on = models.CharField(
         max_length=8,
         choices=CourseDate.choices,
         default=CourseDate.START,
-        help_text="The day on which a student must have reached the minimum age.",
+        help_text=_("The day on which a student must have reached the minimum age."),
     )
     tuition = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
     attendance_threshold = models.PositiveSmallIntegerField(
         default=90,
         validators=[MaxValueValidator(100)],
-        help_text="Percentage of scheduled hours below which a student is flagged as at risk.",
+        help_text=_("Percentage of scheduled hours below which a student is flagged as at risk."),
     )
     display_order = models.PositiveSmallIntegerField(default=0)
     is_published = models.BooleanField(default=True)
@@ -130,20 +130,20 @@ class Course(models.Model):
 
 
 class CredentialType(models.Model):
-    code = models.SlugField(max_length=32, unique=True, help_text="e.g. EMR, EMT, AEMT, PARAMEDIC, CPR_BLS.")
-    name = models.CharField(max_length=80, help_text='As a student would say it, e.g. "EMT license".')
+    code = models.SlugField(max_length=32, unique=True, help_text=_("e.g. EMR, EMT, AEMT, PARAMEDIC, CPR_BLS."))
+    name = models.CharField(max_length=80, help_text=_('As a student would say it, e.g. "EMT license".'))
     granted_by = models.ForeignKey(
         Course,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="grants",
-        help_text="The course whose completion grants this credential.",
+        help_text=_("The course whose completion grants this credential."),
     )
     validity_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="How long a credential granted on completion stays valid; empty means it does not expire.",
+        help_text=_("How long a credential granted on completion stays valid; empty means it does not expire."),
     )
 
     class Meta:
@@ -176,16 +176,16 @@ class Requirement(models.Model):
         max_length=8,
         choices=CourseDate.choices,
         default=CourseDate.START,
-        help_text="The credential must not expire before this day of the cohort.",
+        help_text=_("The credential must not expire before this day of the cohort."),
     )
     needs_verification = models.BooleanField(
-        default=False, help_text="Staff must verify the credential before the seat is confirmed."
+        default=False, help_text=_("Staff must verify the credential before the seat is confirmed.")
     )
     needed_for = models.CharField(
         max_length=8,
         choices=RequirementStage.choices,
         default=RequirementStage.SIGNUP,
-        help_text=(
+        help_text=_(
             "To sign up: checked at signup, valid through the day above. Before clinical shifts: a clearance document, "
             "verified by staff and valid on the day of each shift the student books."
         ),
@@ -223,12 +223,12 @@ class SeatCountsNotLoaded(RuntimeError):
 
 
 class CohortStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open for enrollment"
-    CLOSED = "closed", "Enrollment closed"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for enrollment")
+    CLOSED = "closed", _("Enrollment closed")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # A cohort in one of these is over: nobody signs up, attends or is seated any more.
@@ -275,24 +275,24 @@ class CohortQuerySet(models.QuerySet):
 
 class Cohort(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
-    code = models.SlugField(max_length=40, unique=True, help_text="Readable and unique, e.g. EMT-2027-SPR-EVE.")
+    code = models.SlugField(max_length=40, unique=True, help_text=_("Readable and unique, e.g. EMT-2027-SPR-EVE."))
     starts_on = models.DateField()
     ends_on = models.DateField()
-    schedule = models.CharField(max_length=120, help_text='e.g. "Tue/Thu 6-10 pm".')
+    schedule = models.CharField(max_length=120, help_text=_('e.g. "Tue/Thu 6-10 pm".'))
     location = models.CharField(max_length=200)
     capacity = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=CohortStatus.choices, default=CohortStatus.DRAFT)
     enrollment_opens_at = models.DateTimeField(null=True, blank=True)
     enrollment_closes_at = models.DateTimeField(null=True, blank=True)
     offer_hours = models.PositiveSmallIntegerField(
-        default=48, validators=[MinValueValidator(1)], help_text="How long a waitlist offer holds a seat."
+        default=48, validators=[MinValueValidator(1)], help_text=_("How long a waitlist offer holds a seat.")
     )
     instructors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="taught_cohorts",
         limit_choices_to={"groups__name": INSTRUCTORS_GROUP},
-        help_text="Members of the Instructors group.",
+        help_text=_("Members of the Instructors group."),
     )
 
     objects = CohortQuerySet.as_manager()
@@ -412,19 +412,19 @@ class SchoolProfile(models.Model):
     name = models.CharField(
         max_length=120,
         blank=True,
-        help_text="The school's name on the site and in e-mails; empty: the SCHOOL_NAME setting.",
+        help_text=_("The school's name on the site and in e-mails; empty: the SCHOOL_NAME setting."),
     )
-    phone = models.CharField(max_length=32, default="(312) 555-0100", help_text="The office phone number.")
-    email = models.EmailField(default="office@elite-ems.example", help_text="The office e-mail address.")
+    phone = models.CharField(max_length=32, default="(312) 555-0100", help_text=_("The office phone number."))
+    email = models.EmailField(default="office@elite-ems.example", help_text=_("The office e-mail address."))
     street_address = models.TextField(
-        default="1200 W Harrison St, Suite 200\nChicago, IL 60607", help_text="One line per line of the address."
+        default="1200 W Harrison St, Suite 200\nChicago, IL 60607", help_text=_("One line per line of the address.")
     )
     office_hours = models.CharField(max_length=200, default="Monday to Friday, 9 am to 5 pm")
     privacy_notice = models.TextField(
-        default=policies.DEFAULT_PRIVACY_NOTICE, help_text="Shown at /privacy/; a blank line starts a new paragraph."
+        default=policies.DEFAULT_PRIVACY_NOTICE, help_text=_("Shown at /privacy/; a blank line starts a new paragraph.")
     )
     refund_policy = models.TextField(
-        default=policies.DEFAULT_REFUND_POLICY, help_text="Shown at /refunds/; a blank line starts a new paragraph."
+        default=policies.DEFAULT_REFUND_POLICY, help_text=_("Shown at /refunds/; a blank line starts a new paragraph.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -433,8 +433,8 @@ class SchoolProfile(models.Model):
     CACHE_SECONDS = 60
 
     class Meta:
-        verbose_name = "school profile"
-        verbose_name_plural = "school profile"
+        verbose_name = _("school profile")
+        verbose_name_plural = _("school profile")
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="school_profile_singleton")]
 
     def __str__(self) -> str:
@@ -485,10 +485,10 @@ class SchoolProfile(models.Model):
 
 
 class SessionKind(models.TextChoices):
-    LECTURE = "lecture", "Lecture"
-    LAB = "lab", "Skills lab"
-    CLINICAL = "clinical", "Clinical rotation"
-    EXAM = "exam", "Exam"
+    LECTURE = "lecture", _("Lecture")
+    LAB = "lab", _("Skills lab")
+    CLINICAL = "clinical", _("Clinical rotation")
+    EXAM = "exam", _("Exam")
 
 
 class ClassSessionQuerySet(models.QuerySet):
@@ -522,7 +522,7 @@ class ClassSession(models.Model):
     ends_at = models.DateTimeField()
     kind = models.CharField(max_length=16, choices=SessionKind.choices, default=SessionKind.LECTURE)
     topic = models.CharField(max_length=200)
-    location = models.CharField(max_length=200, blank=True, help_text="Leave empty to use the cohort's location.")
+    location = models.CharField(max_length=200, blank=True, help_text=_("Leave empty to use the cohort's location."))
 
     objects = ClassSessionQuerySet.as_manager()
 

@@ -114,9 +114,10 @@ def cohort_calendar(request: HttpRequest, pk: int) -> HttpResponse:
             stamp=stamp,
             start=timezone.localtime(session.starts_at),
             end=timezone.localtime(session.ends_at),
-            summary=f"{cohort.course.level_short} {session.get_kind_display()}: {session.topic}",
+            summary=_("%(level)s %(kind)s: %(topic)s")
+            % {"level": cohort.course.level_short, "kind": session.get_kind_display(), "topic": session.topic},
             location=session.location or cohort.location,
-            description=f"{cohort.course.title}, cohort {cohort.code}.",
+            description=_("%(course)s, cohort %(code)s.") % {"course": cohort.course.title, "code": cohort.code},
         )
         for session in sessions
     ]

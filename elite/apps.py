@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 from elite.checks import check_secret_key
 
@@ -9,7 +10,7 @@ class EliteConfig(AppConfig):
     """The project itself: installed so that it registers its own configuration checks, which no app should know."""
 
     name = "elite"
-    verbose_name = "Elite EMS Academy"
+    verbose_name = _("Elite EMS Academy")
 
     def ready(self) -> None:
         # A deploy check: commands that never sign anything (makemigrations, migrate) run without a key; serving

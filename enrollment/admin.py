@@ -34,7 +34,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from courses.admin_input import InputCheckingAdmin, KeyCheckingAutocompleteSelect, is_key, too_many_words
@@ -101,11 +101,13 @@ def evidence_url(credential: Credential) -> str:
     return reverse("admin:enrollment_credential_evidence", args=[credential.pk])
 
 
-@admin.display(description="Evidence")
+@admin.display(description=_lazy("Evidence"))
 def evidence_link(credential: Credential) -> SafeString | str:
     if credential.pk is None or not credential.evidence:
         return "-"
-    return format_html('<a href="{}" target="_blank" rel="noopener">View evidence</a>', evidence_url(credential))
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">{}</a>', evidence_url(credential), _("View evidence")
+    )
 
 
 class CredentialAdminForm(forms.ModelForm):
@@ -156,7 +158,7 @@ class CredentialInline(EvidenceFieldsMixin, admin.TabularInline):
         # Each row is labelled with str(credential), which reads the type and the student.
         return super().get_queryset(request).select_related("credential_type", "student", "verified_by")
 
-    @admin.display(description="Evidence")
+    @admin.display(description=_lazy("Evidence"))
     def evidence_link(self, credential: Credential) -> SafeString | str:
         return evidence_link(credential)
 
@@ -196,7 +198,7 @@ class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     readonly_fields = ["created_at"]
     inlines = [CredentialInline, EnrollmentInline]
 
-    @admin.display(description="Name", ordering="last_name")
+    @admin.display(description=_lazy("Name"), ordering="last_name")
     def name(self, student: Student) -> str:
         return student.full_name
 
@@ -207,14 +209,20 @@ class StudentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-@admin.action(description="Verify selected credentials", permissions=["change"])
+@admin.action(description=_lazy("Verify selected credentials"), permissions=["change"])
 def verify_credentials(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
     approved: list[Enrollment] = []
 
     def verify(credential: Credential) -> None:
         approved.extend(services.verify_credential(credential=credential, actor=request.user).approved)
 
-    apply_to_each(request, queryset, done_word="verified", change=verify, label=str)
+    apply_to_each(
+        request,
+        queryset,
+        done=ngettext_lazy("%(count)s verified", "%(count)s verified", "count"),
+        change=verify,
+        label=str,
+    )
     if approved:
         messages.success(
             request,
@@ -223,7 +231,7 @@ def verify_credentials(modeladmin: admin.ModelAdmin, request: HttpRequest, query
         )
 
 
-@admin.action(description="Reject selected credentials (asks for a reason)", permissions=["change"])
+@admin.action(description=_lazy("Reject selected credentials (asks for a reason)"), permissions=["change"])
 def reject_credentials(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Credential]
 ) -> TemplateResponse | None:
@@ -231,27 +239,30 @@ def reject_credentials(
         modeladmin,
         request,
         queryset,
-        title="Reject credentials",
-        explanation="A rejected credential no longer meets any course requirement. The reason is kept in the audit "
-        "trail.",
-        done_word="rejected",
+        title=_("Reject credentials"),
+        explanation=_(
+            "A rejected credential no longer meets any course requirement. The reason is kept in the audit trail."
+        ),
+        done=ngettext_lazy("%(count)s rejected", "%(count)s rejected", "count"),
         change=lambda credential, reason: services.reject_credential(
             credential=credential, actor=request.user, reason=reason
         ),
         label=str,
-        describe=lambda credential: f"{credential} ({credential.get_status_display().lower()})",
+        describe=lambda credential: (
+            _("%(row)s (%(status)s)") % {"row": credential, "status": credential.get_status_display().lower()}
+        ),
     )
 
 
 class ExpiresSoonFilter(admin.SimpleListFilter):
     """Credentials that run out soon: students to remind before a course requirement lapses."""
 
-    title = "expiry"
+    title = _lazy("expiry")
     parameter_name = "expires"
     DAYS = 60
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(f"{self.DAYS}d", f"Expires within {self.DAYS} days")]
+        return [(f"{self.DAYS}d", _("Expires within %(days)s days") % {"days": self.DAYS})]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> QuerySet[Credential]:
         if self.value() == f"{self.DAYS}d":
@@ -285,7 +296,7 @@ class CredentialAdmin(InputCheckingAdmin, EvidenceFieldsMixin, admin.ModelAdmin)
     # Decisions are recorded by the services (who and when), through the actions above; they are not typed in here.
     readonly_fields = ["evidence_link", "status", "verified_by", "verified_at", "created_at"]
 
-    @admin.display(description="Evidence")
+    @admin.display(description=_lazy("Evidence"))
     def evidence_link(self, credential: Credential) -> SafeString | str:
         return evidence_link(credential)
 
@@ -303,11 +314,11 @@ class CredentialAdmin(InputCheckingAdmin, EvidenceFieldsMixin, admin.ModelAdmin)
             raise PermissionDenied
         credential = self.get_object(request, unquote(object_id))
         if credential is None or not credential.evidence:
-            raise Http404("No evidence on file.")
+            raise Http404(_("No evidence on file."))
         try:
             handle = credential.evidence.open("rb")
         except FileNotFoundError as missing:
-            raise Http404("The evidence file is missing.") from missing
+            raise Http404(_("The evidence file is missing.")) from missing
         # The type comes from the file's first bytes (as at upload), never from its name; anything else downloads.
         kind = sniff_file_kind(handle)
         response = FileResponse(
@@ -398,7 +409,7 @@ def form_page_context(
 
 
 def enrollment_label(enrollment: Enrollment) -> str:
-    return f"{enrollment.student} in {enrollment.cohort.code}"
+    return _("%(student)s in %(cohort)s") % {"student": enrollment.student, "cohort": enrollment.cohort.code}
 
 
 def in_order(queryset: QuerySet) -> QuerySet:
@@ -412,27 +423,31 @@ def apply_to_each(
     request: HttpRequest,
     queryset: QuerySet,
     *,
-    done_word: str,
+    done: str,
     change: Callable[[Any], object],
     label: Callable[[Any], str] = enrollment_label,
+    done_values: dict[str, object] | None = None,
 ) -> None:
     """Call `change` on each selected row and report, e.g. "3 approved; 1 skipped: EMT-2027-SPR-EVE is full".
 
-    Each call is its own transaction (the service's), so one refusal leaves the other rows' changes in place and is
-    itself never half-applied.
+    `done` says how many rows were changed: a message with %(count)s (ngettext_lazy(..., "count")) and the names in
+    `done_values`. Each call is its own transaction (the service's), so one refusal leaves the other rows' changes in
+    place and is itself never half-applied.
     """
-    done, skipped = 0, []
+    changed, skipped = 0, []
     for row in in_order(queryset):
         try:
             change(row)
         except services.EnrollmentError as error:
-            skipped.append(f"{label(row)}: {error.message}")
+            skipped.append(_("%(row)s: %(error)s") % {"row": label(row), "error": error.message})
         else:
-            done += 1
-    report = f"{done} {done_word}"
+            changed += 1
+    report = done % {"count": changed, **(done_values or {})}
     if skipped:
-        report += f"; {len(skipped)} skipped: " + " ".join(skipped)
-    level = messages.SUCCESS if not skipped else messages.WARNING if done else messages.ERROR
+        report = ngettext(
+            "%(done)s; %(count)s skipped: %(skipped)s", "%(done)s; %(count)s skipped: %(skipped)s", len(skipped)
+        ) % {"done": report, "count": len(skipped), "skipped": " ".join(skipped)}
+    level = messages.SUCCESS if not skipped else messages.WARNING if changed else messages.ERROR
     messages.add_message(request, level, report)
 
 
@@ -474,13 +489,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         max_length=2000,
-        help_text="Recorded in the enrollment's history.",
+        help_text=_lazy("Recorded in the enrollment's history."),
     )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise ValidationError("Give a reason.", code="required")
+            raise ValidationError(_("Give a reason."), code="required")
         return reason
 
 
@@ -491,19 +506,27 @@ def ask_reason_then_apply(
     *,
     title: str,
     explanation: str,
-    done_word: str,
+    done: str,
     change: Callable[[Any, str], object],
     label: Callable[[Any], str] = enrollment_label,
-    describe: Callable[[Any], str] = lambda e: f"{enrollment_label(e)} ({e.get_status_display().lower()})",
+    describe: Callable[[Any], str] | None = None,
 ) -> TemplateResponse | None:
     """An action with an intermediate page asking for a reason; applied once the page is submitted."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
-        apply_to_each(request, queryset, done_word=done_word, change=lambda row: change(row, reason), label=label)
+        apply_to_each(request, queryset, done=done, change=lambda row: change(row, reason), label=label)
         return None  # back to the changelist
-    rows = [(row.pk, describe(row)) for row in in_order(queryset)]
+    rows = [(row.pk, (describe or with_status)(row)) for row in in_order(queryset)]
     return action_form_page(modeladmin, request, title=title, explanation=explanation, form=form, rows=rows)
+
+
+def with_status(enrollment: Enrollment) -> str:
+    """A selected enrollment on an action's page: "Ana Diaz in EMT-2027-SPR-EVE (pending review)"."""
+    return _("%(row)s (%(status)s)") % {
+        "row": enrollment_label(enrollment),
+        "status": enrollment.get_status_display().lower(),
+    }
 
 
 def action_form_page(
@@ -526,17 +549,17 @@ def action_form_page(
     return TemplateResponse(request, "admin/enrollment/enrollment/action_form.html", context)
 
 
-@admin.action(description="Approve selected pending enrollments", permissions=["change"])
+@admin.action(description=_lazy("Approve selected pending enrollments"), permissions=["change"])
 def approve_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
     apply_to_each(
         request,
         queryset,
-        done_word="approved",
+        done=ngettext_lazy("%(count)s approved", "%(count)s approved", "count"),
         change=lambda enrollment: services.approve(enrollment=enrollment, actor=request.user),
     )
 
 
-@admin.action(description="Reject selected enrollments (asks for a reason)", permissions=["change"])
+@admin.action(description=_lazy("Reject selected enrollments (asks for a reason)"), permissions=["change"])
 def reject_selected(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
 ) -> TemplateResponse | None:
@@ -544,14 +567,14 @@ def reject_selected(
         modeladmin,
         request,
         queryset,
-        title="Reject enrollments",
-        explanation="The reason is e-mailed to each student.",
-        done_word="rejected",
+        title=_("Reject enrollments"),
+        explanation=_("The reason is e-mailed to each student."),
+        done=ngettext_lazy("%(count)s rejected", "%(count)s rejected", "count"),
         change=lambda enrollment, reason: services.reject(enrollment=enrollment, actor=request.user, reason=reason),
     )
 
 
-@admin.action(description="Withdraw selected enrollments (asks for a reason)", permissions=["change"])
+@admin.action(description=_lazy("Withdraw selected enrollments (asks for a reason)"), permissions=["change"])
 def withdraw_selected(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
 ) -> TemplateResponse | None:
@@ -559,34 +582,43 @@ def withdraw_selected(
         modeladmin,
         request,
         queryset,
-        title="Withdraw enrollments",
-        explanation="Each student is e-mailed; a freed seat is offered to the next person on the waitlist.",
-        done_word="withdrawn",
+        title=_("Withdraw enrollments"),
+        explanation=_("Each student is e-mailed; a freed seat is offered to the next person on the waitlist."),
+        done=ngettext_lazy("%(count)s withdrawn", "%(count)s withdrawn", "count"),
         change=lambda enrollment, reason: services.withdraw(enrollment=enrollment, actor=request.user, reason=reason),
     )
 
 
 class CohortChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, cohort: Cohort) -> str:
-        waiting = f", {cohort.waitlist_count} waiting" if cohort.waitlist_count else ""
-        return (
-            f"{cohort.code}: {cohort.course.title}, starts {date_format(cohort.starts_on, 'M j, Y')}; "
-            f"{cohort.seats_left} of {cohort.capacity} seats free{waiting}"
-        )
+        values = {
+            "code": cohort.code,
+            "course": cohort.course.title,
+            "day": date_format(cohort.starts_on, "M j, Y"),
+            "free": cohort.seats_left,
+            "capacity": cohort.capacity,
+            "waiting": cohort.waitlist_count,
+        }
+        if cohort.waitlist_count:
+            return (
+                _("%(code)s: %(course)s, starts %(day)s; %(free)s of %(capacity)s seats free, %(waiting)s waiting")
+                % values
+            )
+        return _("%(code)s: %(course)s, starts %(day)s; %(free)s of %(capacity)s seats free") % values
 
 
 class MoveForm(forms.Form):
     to_cohort = CohortChoiceField(
         queryset=Cohort.objects.none(),
-        label="Move to",
-        help_text="Cohorts that are not cancelled or completed, by start date, with their free seats now.",
+        label=_lazy("Move to"),
+        help_text=_lazy("Cohorts that are not cancelled or completed, by start date, with their free seats now."),
     )
     reason = forms.CharField(
-        label="Reason (optional)",
+        label=_lazy("Reason (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text='Recorded in the history after "Moved to <cohort>".',
+        help_text=_lazy('Recorded in the history after "Moved to <cohort>".'),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -596,7 +628,7 @@ class MoveForm(forms.Form):
         )
 
 
-@admin.action(description="Move selected to another cohort (asks which)", permissions=["change"])
+@admin.action(description=_lazy("Move selected to another cohort (asks which)"), permissions=["change"])
 def move_selected(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
 ) -> TemplateResponse | None:
@@ -609,28 +641,38 @@ def move_selected(
             new = services.move(enrollment=enrollment, to_cohort=target, actor=request.user, reason=reason)
             landed[new.get_status_display().lower()] += 1
 
-        apply_to_each(request, queryset, done_word=f"moved to {target.code}", change=change)
+        apply_to_each(
+            request,
+            queryset,
+            done=ngettext_lazy("%(count)s moved to %(cohort)s", "%(count)s moved to %(cohort)s", "count"),
+            done_values={"cohort": target.code},
+            change=change,
+        )
         if landed:
-            outcome = ", ".join(f"{n} {status}" for status, n in sorted(landed.items()))
-            messages.info(request, f"In {target.code}: {outcome}.")
+            outcome = ", ".join(
+                _("%(count)s %(status)s") % {"count": n, "status": status} for status, n in sorted(landed.items())
+            )
+            messages.info(request, _("In %(cohort)s: %(outcome)s.") % {"cohort": target.code, "outcome": outcome})
         return None  # back to the changelist
     return action_form_page(
         modeladmin,
         request,
-        title="Move to another cohort",
-        explanation=(
+        title=_("Move to another cohort"),
+        explanation=_(
             "Each student is signed up for the chosen cohort under the usual rules (age, required credentials, "
             "capacity and waitlist; its enrollment window does not apply), and may land enrolled, pending review or "
             "on its waitlist. Only then is the old enrollment withdrawn and its seat offered to its waitlist. A "
             "student the new cohort refuses keeps the old enrollment."
         ),
         form=form,
-        rows=[(e.pk, f"{enrollment_label(e)} ({e.get_status_display().lower()})") for e in in_order(queryset)],
+        rows=[(e.pk, with_status(e)) for e in in_order(queryset)],
     )
 
 
 @admin.action(
-    description="Mark selected as completed (ready students only; grants the credential, issues the certificate)",
+    description=_lazy(
+        "Mark selected as completed (ready students only; grants the credential, issues the certificate)"
+    ),
     permissions=["change"],
 )
 def complete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
@@ -646,7 +688,12 @@ def complete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
                 not_ready.append(enrollment)
             raise
 
-    apply_to_each(request, queryset, done_word="completed", change=complete)
+    apply_to_each(
+        request,
+        queryset,
+        done=ngettext_lazy("%(count)s completed", "%(count)s completed", "count"),
+        change=complete,
+    )
     if not_ready:
         messages.info(
             request,
@@ -657,7 +704,7 @@ def complete_selected(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
         )
 
 
-@admin.action(description="Mark selected as did not complete (asks for a reason)", permissions=["change"])
+@admin.action(description=_lazy("Mark selected as did not complete (asks for a reason)"), permissions=["change"])
 def did_not_complete_selected(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]
 ) -> TemplateResponse | None:
@@ -665,19 +712,28 @@ def did_not_complete_selected(
         modeladmin,
         request,
         queryset,
-        title="Mark enrollments as did not complete",
-        explanation="No credential is granted.",
-        done_word="marked as did not complete",
+        title=_("Mark enrollments as did not complete"),
+        explanation=_("No credential is granted."),
+        done=ngettext_lazy("%(count)s marked as did not complete", "%(count)s marked as did not complete", "count"),
         change=lambda enrollment, reason: services.mark_did_not_complete(
             enrollment=enrollment, actor=request.user, reason=reason
         ),
     )
 
 
-CSV_HEADER = ["Student", "Email", "Phone", "Cohort", "Course", "Status", "Created", "Waitlist position"]
+CSV_HEADER = [
+    _lazy("Student"),
+    _lazy("Email"),
+    _lazy("Phone"),
+    _lazy("Cohort"),
+    _lazy("Course"),
+    _lazy("Status"),
+    _lazy("Created"),
+    _lazy("Waitlist position"),
+]
 
 
-@admin.action(description="Export selected enrollments as CSV", permissions=["view"])
+@admin.action(description=_lazy("Export selected enrollments as CSV"), permissions=["view"])
 def export_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Enrollment]) -> HttpResponse:
     rows = (
         queryset.with_waitlist_position()
@@ -707,12 +763,12 @@ def export_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
 class PendingTooLongFilter(admin.SimpleListFilter):
     """Pending review for more than 48 hours: the students who have waited longest for staff."""
 
-    title = "waiting for review"
+    title = _lazy("waiting for review")
     parameter_name = "pending"
     HOURS = 48
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("over48h", f"Pending for more than {self.HOURS} h")]
+        return [("over48h", _("Pending for more than %(hours)s h") % {"hours": self.HOURS})]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
         if self.value() == "over48h":
@@ -725,7 +781,7 @@ class CurrentCohortFilter(admin.SimpleListFilter):
     """Cohorts that are not finished: listing all of ten years' cohorts would make a filter nobody can use.
     Older cohorts are found by searching their code, or from the cohort's own page."""
 
-    title = "cohort (current)"
+    title = _lazy("cohort (current)")
     parameter_name = "cohort"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
@@ -755,10 +811,10 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     autocomplete_fields = ["student", "cohort"]
     fieldsets = [
         (None, {"fields": ["student", "cohort", "status", "reason"]}),
-        ("Dates", {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
+        (_lazy("Dates"), {"fields": ["created_at", "status_changed_at", "waitlisted_at", "offer_expires_at"]}),
         # What the public signup form collected: the privacy consent, and a minor's parent or guardian.
         (
-            "Signup",
+            _lazy("Signup"),
             {"fields": ["privacy_consent_at", "guardian_name", "guardian_phone", "guardian_email", "moved_from"]},
         ),
     ]
@@ -956,7 +1012,7 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return admin_form_page(
             self,
             request,
-            title=f"{title}: {enrollment_label(enrollment)}",
+            title=_("%(title)s: %(enrollment)s") % {"title": title, "enrollment": enrollment_label(enrollment)},
             form=form,
             explanation=explanation,
             submit=title,
@@ -1308,7 +1364,7 @@ class EnrollmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
         )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Review queue",
+            "title": _("Review queue"),
             "opts": self.model._meta,
             "enrollments": page.object_list,
             "differing": [(e, services.differing_details(e)) for e in differing],
@@ -1544,7 +1600,7 @@ class AuditEventAdmin(InputCheckingAdmin, admin.ModelAdmin):
         return False
 
 
-@admin.action(description="Send the selected e-mails again", permissions=["change"])
+@admin.action(description=_lazy("Send the selected e-mails again"), permissions=["change"])
 def send_selected_again(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
     emails = list(queryset.order_by("pk"))
     for email in emails:
@@ -1597,11 +1653,11 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             )
         return queryset, False
 
-    @admin.display(description=_("To"))
+    @admin.display(description=_lazy("To"))
     def to(self, email: OutgoingEmail) -> str:
         return email.recipient_email
 
-    @admin.display(description=_("Last error"))
+    @admin.display(description=_lazy("Last error"))
     def error(self, email: OutgoingEmail) -> str:
         return email.last_error[:80]
 

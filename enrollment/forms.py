@@ -32,12 +32,12 @@ def normalise_phone(raw: str) -> str:
     digits = re.sub(r"\D", "", text)
     if text.startswith("+") and not text.startswith("+1"):
         if not 8 <= len(digits) <= 15:
-            raise ValidationError("Enter an international number with its country code, e.g. +44 20 7946 0958.")
+            raise ValidationError(_("Enter an international number with its country code, e.g. +44 20 7946 0958."))
         return f"+{digits}"
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if len(digits) != 10 or digits[0] in "01":
-        raise ValidationError("Enter a 10-digit phone number, e.g. (312) 555-0142.", code="invalid_phone")
+        raise ValidationError(_("Enter a 10-digit phone number, e.g. (312) 555-0142."), code="invalid_phone")
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
 
 
@@ -112,13 +112,17 @@ class SignupForm(forms.Form):
         validators=[validate_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=gettext_lazy("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     phone = forms.CharField(
-        label="Phone",
+        label=gettext_lazy("Phone"),
         max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput(attrs={"autocomplete": "bday"}))
+    date_of_birth = forms.DateField(
+        label=gettext_lazy("Date of birth"), widget=DateInput(attrs={"autocomplete": "bday"})
+    )
     # Asked of applicants under 18 on the course's first day (services.needs_guardian decides; the service refuses
     # a minor's signup without them, and the form is shown again with these fields marked).
     guardian_name = forms.CharField(
@@ -202,7 +206,9 @@ class SignupForm(forms.Form):
         summary = [("", str(error)) for error in self.non_field_errors()]
         for name in self.fields:
             for error in self.errors.get(name, []):
-                summary.append((self[name].id_for_label, f"{self[name].label}: {error}"))
+                summary.append(
+                    (self[name].id_for_label, _("%(field)s: %(error)s") % {"field": self[name].label, "error": error})
+                )
         return summary
 
     def credential_groups(self) -> list[tuple[CredentialType, list[forms.BoundField]]]:
@@ -222,12 +228,12 @@ class SignupForm(forms.Form):
         born = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if born >= today:
-            raise ValidationError("Your date of birth must be in the past.", code="future")
+            raise ValidationError(_("Your date of birth must be in the past."), code="future")
         if born < today.replace(year=today.year - 100):
-            raise ValidationError("Check the year of your date of birth.", code="implausible")
+            raise ValidationError(_("Check the year of your date of birth."), code="implausible")
         if born > today.replace(year=today.year - 12):
             raise ValidationError(
-                "Check your date of birth: our students are at least in their teens.", code="implausible"
+                _("Check your date of birth: our students are at least in their teens."), code="implausible"
             )
         return born
 
@@ -326,7 +332,9 @@ class CredentialForm(forms.Form):
 
 
 class LostLinkForm(forms.Form):
-    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=gettext_lazy("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def clean_email(self) -> str:
         return normalise_email(self.cleaned_data["email"])
@@ -334,9 +342,9 @@ class LostLinkForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (optional)",
+        label=gettext_lazy("Reason (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="It helps us plan future cohorts.",
+        help_text=gettext_lazy("It helps us plan future cohorts."),
     )

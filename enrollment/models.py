@@ -104,9 +104,9 @@ class Student(models.Model):
 
 
 class CredentialStatus(models.TextChoices):
-    UNVERIFIED = "unverified", "Not yet verified"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    UNVERIFIED = "unverified", _("Not yet verified")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
 
 
 def evidence_path(credential: Credential, filename: str) -> str:
@@ -193,15 +193,15 @@ class Credential(models.Model):
 
 
 class EnrollmentStatus(models.TextChoices):
-    PENDING_REVIEW = "PENDING_REVIEW", "Pending review"
-    ENROLLED = "ENROLLED", "Enrolled"
-    WAITLISTED = "WAITLISTED", "Waitlisted"
-    OFFERED = "OFFERED", "Seat offered"
-    WITHDRAWN = "WITHDRAWN", "Withdrawn"
-    REJECTED = "REJECTED", "Rejected"
-    LAPSED = "LAPSED", "Lapsed"
-    COMPLETED = "COMPLETED", "Completed"
-    DID_NOT_COMPLETE = "DID_NOT_COMPLETE", "Did not complete"
+    PENDING_REVIEW = "PENDING_REVIEW", _("Pending review")
+    ENROLLED = "ENROLLED", _("Enrolled")
+    WAITLISTED = "WAITLISTED", _("Waitlisted")
+    OFFERED = "OFFERED", _("Seat offered")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+    REJECTED = "REJECTED", _("Rejected")
+    LAPSED = "LAPSED", _("Lapsed")
+    COMPLETED = "COMPLETED", _("Completed")
+    DID_NOT_COMPLETE = "DID_NOT_COMPLETE", _("Did not complete")
 
 
 S = EnrollmentStatus
@@ -212,12 +212,13 @@ NEW = ""
 
 @dataclass(frozen=True)
 class Transition:
-    """One action on an enrollment: the statuses it may start from, the status it ends in and its audit code."""
+    """One action on an enrollment: the statuses it may start from, the status it ends in, its audit code and the
+    sentence that refuses it (%(state)s: the enrollment's status in words, lower case)."""
 
     sources: frozenset[str]
     target: str
     audit: str
-    verb: str  # completes "An enrollment that is withdrawn cannot be ...", for the refusal
+    refusal: str
 
     def allows(self, status: str) -> bool:
         return status in self.sources
@@ -228,29 +229,90 @@ LIVE_STATUSES = frozenset({S.PENDING_REVIEW, S.ENROLLED, S.WAITLISTED, S.OFFERED
 # Every change of an enrollment's status, keyed by action and written down once: the services refuse anything else.
 TRANSITIONS: dict[str, Transition] = {
     # A signup (or staff adding someone, or the new half of a move) writes the enrollment in one of three statuses.
-    "enroll": Transition(frozenset({NEW}), S.ENROLLED, "enrollment.enrolled", "enrolled"),
-    "hold_for_review": Transition(frozenset({NEW}), S.PENDING_REVIEW, "enrollment.pending_review", "held for review"),
-    "join_waitlist": Transition(frozenset({NEW}), S.WAITLISTED, "enrollment.waitlisted", "waitlisted"),
-    # The waitlist.
-    "offer": Transition(frozenset({S.WAITLISTED}), S.OFFERED, "enrollment.offered", "offered a seat"),
-    "accept_offer": Transition(frozenset({S.OFFERED}), S.ENROLLED, "enrollment.offer_accepted", "accepted"),
-    "accept_offer_for_review": Transition(
-        frozenset({S.OFFERED}), S.PENDING_REVIEW, "enrollment.offer_accepted", "accepted"
+    "enroll": Transition(
+        frozenset({NEW}), S.ENROLLED, "enrollment.enrolled", _("An enrollment that is %(state)s cannot be enrolled.")
     ),
-    "lapse_offer": Transition(frozenset({S.OFFERED}), S.LAPSED, "enrollment.lapsed", "lapsed"),
+    "hold_for_review": Transition(
+        frozenset({NEW}),
+        S.PENDING_REVIEW,
+        "enrollment.pending_review",
+        _("An enrollment that is %(state)s cannot be held for review."),
+    ),
+    "join_waitlist": Transition(
+        frozenset({NEW}),
+        S.WAITLISTED,
+        "enrollment.waitlisted",
+        _("An enrollment that is %(state)s cannot be waitlisted."),
+    ),
+    # The waitlist.
+    "offer": Transition(
+        frozenset({S.WAITLISTED}),
+        S.OFFERED,
+        "enrollment.offered",
+        _("An enrollment that is %(state)s cannot be offered a seat."),
+    ),
+    "accept_offer": Transition(
+        frozenset({S.OFFERED}),
+        S.ENROLLED,
+        "enrollment.offer_accepted",
+        _("An enrollment that is %(state)s cannot be accepted."),
+    ),
+    "accept_offer_for_review": Transition(
+        frozenset({S.OFFERED}),
+        S.PENDING_REVIEW,
+        "enrollment.offer_accepted",
+        _("An enrollment that is %(state)s cannot be accepted."),
+    ),
+    "lapse_offer": Transition(
+        frozenset({S.OFFERED}), S.LAPSED, "enrollment.lapsed", _("An enrollment that is %(state)s cannot be lapsed.")
+    ),
     # The student says no to an offered seat: it passes on to the next person waiting (transition settles).
-    "decline_offer": Transition(frozenset({S.OFFERED}), S.WITHDRAWN, "enrollment.offer_declined", "declined"),
-    "lapse_unconfirmed": Transition(LIVE_STATUSES, S.LAPSED, "enrollment.lapsed_unconfirmed", "lapsed"),
+    "decline_offer": Transition(
+        frozenset({S.OFFERED}),
+        S.WITHDRAWN,
+        "enrollment.offer_declined",
+        _("An enrollment that is %(state)s cannot be declined."),
+    ),
+    "lapse_unconfirmed": Transition(
+        LIVE_STATUSES, S.LAPSED, "enrollment.lapsed_unconfirmed", _("An enrollment that is %(state)s cannot be lapsed.")
+    ),
     # A capability app's deadline (the payments app's deposit) not met: the seat passes on (transition settles).
-    "lapse_unpaid": Transition(frozenset({S.ENROLLED}), S.LAPSED, "enrollment.lapsed_unpaid", "lapsed"),
+    "lapse_unpaid": Transition(
+        frozenset({S.ENROLLED}),
+        S.LAPSED,
+        "enrollment.lapsed_unpaid",
+        _("An enrollment that is %(state)s cannot be lapsed."),
+    ),
     # Staff decisions and leaving.
-    "approve": Transition(frozenset({S.PENDING_REVIEW}), S.ENROLLED, "enrollment.approved", "approved"),
-    "reject": Transition(frozenset({S.PENDING_REVIEW, S.WAITLISTED}), S.REJECTED, "enrollment.rejected", "rejected"),
-    "withdraw": Transition(LIVE_STATUSES, S.WITHDRAWN, "enrollment.withdrawn", "withdrawn"),
-    "move_out": Transition(LIVE_STATUSES, S.WITHDRAWN, "enrollment.moved", "moved"),
-    "complete": Transition(frozenset({S.ENROLLED}), S.COMPLETED, "enrollment.completed", "completed"),
+    "approve": Transition(
+        frozenset({S.PENDING_REVIEW}),
+        S.ENROLLED,
+        "enrollment.approved",
+        _("An enrollment that is %(state)s cannot be approved."),
+    ),
+    "reject": Transition(
+        frozenset({S.PENDING_REVIEW, S.WAITLISTED}),
+        S.REJECTED,
+        "enrollment.rejected",
+        _("An enrollment that is %(state)s cannot be rejected."),
+    ),
+    "withdraw": Transition(
+        LIVE_STATUSES, S.WITHDRAWN, "enrollment.withdrawn", _("An enrollment that is %(state)s cannot be withdrawn.")
+    ),
+    "move_out": Transition(
+        LIVE_STATUSES, S.WITHDRAWN, "enrollment.moved", _("An enrollment that is %(state)s cannot be moved.")
+    ),
+    "complete": Transition(
+        frozenset({S.ENROLLED}),
+        S.COMPLETED,
+        "enrollment.completed",
+        _("An enrollment that is %(state)s cannot be completed."),
+    ),
     "did_not_complete": Transition(
-        frozenset({S.ENROLLED}), S.DID_NOT_COMPLETE, "enrollment.did_not_complete", "marked as did not complete"
+        frozenset({S.ENROLLED}),
+        S.DID_NOT_COMPLETE,
+        "enrollment.did_not_complete",
+        _("An enrollment that is %(state)s cannot be marked as did not complete."),
     ),
 }
 
@@ -575,10 +637,10 @@ class Enrollment(models.Model):
 
 
 class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", "Present"
-    LATE = "late", "Late"
-    ABSENT = "absent", "Absent"
-    EXCUSED = "excused", "Excused"
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
 
 
 # Statuses that record no time in class, whatever minutes were typed next to them.
@@ -632,7 +694,7 @@ class Attendance(models.Model):
     # A session with attendance cannot be removed: the hours on record depend on it (correct it instead).
     session = models.ForeignKey(ClassSession, on_delete=models.PROTECT, related_name="attendance")
     status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
-    minutes = models.PositiveIntegerField(help_text="Minutes attended.")
+    minutes = models.PositiveIntegerField(help_text=_("Minutes attended."))
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -643,7 +705,7 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "session"], name="attendance_one_per_session"),
         ]
-        verbose_name_plural = "attendance"
+        verbose_name_plural = _("attendance")
 
     def __str__(self) -> str:
         return f"{self.enrollment.student} at {self.session}: {self.get_status_display()}"
@@ -713,7 +775,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    action = models.CharField(max_length=64, db_index=True, help_text="Dotted code, e.g. enrollment.waitlisted.")
+    action = models.CharField(max_length=64, db_index=True, help_text=_("Dotted code, e.g. enrollment.waitlisted."))
     enrollment = models.ForeignKey(
         Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
     )
@@ -769,11 +831,11 @@ class AuditEvent(models.Model):
 
 
 class EmailStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed: gave up"
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed: gave up")
     # Its sender found, when its turn came, that it had nothing left to say (a reminder of an instalment paid since).
-    NOT_NEEDED = "not_needed", "Not sent: no longer needed"
+    NOT_NEEDED = "not_needed", _("Not sent: no longer needed")
 
 
 # How long a failing e-mail is retried before it is left for staff: over a day, so a mail server down overnight or
@@ -825,7 +887,7 @@ class OutgoingEmail(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "outgoing e-mail"
+        verbose_name = _("outgoing e-mail")
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoing_email_due_idx"),
             models.Index(fields=["-created_at"], name="outgoing_email_created_idx"),

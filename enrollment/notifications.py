@@ -19,6 +19,8 @@ from django.db import transaction
 from django.tasks import task, task_backends
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.models import SchoolProfile
 from enrollment.models import EmailStatus, Enrollment, OutgoingEmail, confirm_window, retry_deadline
@@ -28,22 +30,29 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Each e-mail's subject, by kind: %(code)s is the cohort's code, %(from_code)s the one a moved student left.
 SUBJECTS = {
-    "enrolled": "You are enrolled in {code}",
-    "pending_review": "We received your signup for {code}: staff will verify your credentials",
-    "waitlisted": "You are on the waitlist for {code}",
-    "offered": "A seat in {code} is yours if you accept it",
-    "offer_lapsed": "Your offer for {code} has lapsed",
-    "withdrawn": "You have withdrawn from {code}",
-    "rejected": "Your signup for {code} was not accepted",
-    "link_reminder": "Your private link for {code}",
-    "staff_message": "A message from the school about {code}",
-    "moved": "You have been moved from {from_code} to {code}",
-    "offer_declined": "You have declined the seat in {code}",
-    "exam_reminder": "Register for your National Registry exam ({code})",
+    "enrolled": gettext_lazy("You are enrolled in %(code)s"),
+    "pending_review": gettext_lazy("We received your signup for %(code)s: staff will verify your credentials"),
+    "waitlisted": gettext_lazy("You are on the waitlist for %(code)s"),
+    "offered": gettext_lazy("A seat in %(code)s is yours if you accept it"),
+    "offer_lapsed": gettext_lazy("Your offer for %(code)s has lapsed"),
+    "withdrawn": gettext_lazy("You have withdrawn from %(code)s"),
+    "rejected": gettext_lazy("Your signup for %(code)s was not accepted"),
+    "link_reminder": gettext_lazy("Your private link for %(code)s"),
+    "staff_message": gettext_lazy("A message from the school about %(code)s"),
+    "moved": gettext_lazy("You have been moved from %(from_code)s to %(code)s"),
+    "offer_declined": gettext_lazy("You have declined the seat in %(code)s"),
+    "exam_reminder": gettext_lazy("Register for your National Registry exam (%(code)s)"),
 }
-# A signup's own e-mails, which ask for confirmation while the signup is unconfirmed.
-CONFIRM_KINDS = {"enrolled", "pending_review", "waitlisted"}
+# A signup's own e-mails, which ask for confirmation while the signup is unconfirmed: their subjects then.
+CONFIRM_SUBJECTS = {
+    "enrolled": gettext_lazy("Please confirm: you are enrolled in %(code)s"),
+    "pending_review": gettext_lazy(
+        "Please confirm: we received your signup for %(code)s: staff will verify your credentials"
+    ),
+    "waitlisted": gettext_lazy("Please confirm: you are on the waitlist for %(code)s"),
+}
 # E-mails about the person rather than one enrollment.
 STUDENT_KINDS = {"lost_links"}
 
@@ -267,9 +276,11 @@ def send_enrollment_email(enrollment: Enrollment, kind: str, *, extra: dict | No
     }
     moved_from = enrollment.moved_from.cohort if enrollment.moved_from_id else None
     context["moved_from"] = moved_from
-    subject = SUBJECTS[kind].format(code=enrollment.cohort.code, from_code=moved_from.code if moved_from else "")
-    if context["confirm_by"] is not None and kind in CONFIRM_KINDS:
-        subject = f"Please confirm: {subject[0].lower()}{subject[1:]}"
+    codes = {"code": enrollment.cohort.code, "from_code": moved_from.code if moved_from else ""}
+    if context["confirm_by"] is not None and kind in CONFIRM_SUBJECTS:
+        subject = CONFIRM_SUBJECTS[kind] % codes
+    else:
+        subject = SUBJECTS[kind] % codes
     send_message(enrollment.student.email, subject, f"enrollment/email/{kind}", context)
 
 
@@ -281,9 +292,8 @@ def send_lost_links(student: Student) -> None:
         "links": [(e, settings.SITE_URL + e.get_absolute_url()) for e in enrollments],
         **school_context(),
     }
-    send_message(
-        student.email, f"Your {context['school_name']} enrollment links", "enrollment/email/lost_links", context
-    )
+    subject = _("Your %(school_name)s enrollment links") % {"school_name": context["school_name"]}
+    send_message(student.email, subject, "enrollment/email/lost_links", context)
 
 
 def send_message(

@@ -388,19 +388,19 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort_or_404(request, pk)
     roster = build_roster(cohort)
     header = [
-        "Last name",
-        "First name",
-        "E-mail",
-        "Phone",
-        "Status",
-        "Credentials",
-        "Hours attended",
-        "Hours scheduled so far",
-        "Course hours",
-        "Attendance %",
-        "At risk",
-        "Notes",
-        "Ready to complete",
+        _("Last name"),
+        _("First name"),
+        _("E-mail"),
+        _("Phone"),
+        _("Status"),
+        _("Credentials"),
+        _("Hours attended"),
+        _("Hours scheduled so far"),
+        _("Course hours"),
+        _("Attendance %"),
+        _("At risk"),
+        _("Notes"),
+        _("Ready to complete"),
     ]
     rows = (
         [
@@ -414,7 +414,7 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
             row.scheduled_hours,
             f"{cohort.course.nominal_hours.normalize():f}",
             "" if row.attendance_percent is None else row.attendance_percent,
-            "yes" if row.at_risk else "no",
+            _("yes") if row.at_risk else _("no"),
             "; ".join(note.text for note in row.notes),
             row.ready_text,
         ]

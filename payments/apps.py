@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
@@ -8,7 +9,7 @@ class PaymentsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
-    verbose_name = "Tuition and payments"
+    verbose_name = _("Tuition and payments")
 
     def ready(self) -> None:
         from courses.seat_board import register_seat_board_flags

@@ -94,7 +94,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe's events: 400 when the signature does not verify (Stripe retries, an impostor gets nothing), 200 once
     the event is stored and acted on (a paid checkout posted), or stored and ignored, or seen before."""
     if not services.online_payment_enabled():
-        raise Http404("Paying online is not turned on.")
+        raise Http404(_("Paying online is not turned on."))
     try:
         services.handle_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
     except EnrollmentError as error:

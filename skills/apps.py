@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SkillsConfig(AppConfig):
@@ -6,7 +7,7 @@ class SkillsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "skills"
-    verbose_name = "Skills competency"
+    verbose_name = _("Skills competency")
 
     def ready(self) -> None:
         from enrollment.portal import register_roster_links, register_roster_notes

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.dates import clock_text
 from courses.models import ClassSession
@@ -36,8 +37,8 @@ def record_attendance(
         if session.starts_at > now:
             local = timezone.localtime(session.starts_at)
             raise EnrollmentError(
-                f"This session has not started yet: attendance can be recorded from {day_text(local.date())} at "
-                f"{clock_text(local)}.",
+                _("This session has not started yet: attendance can be recorded from %(day)s at %(time)s.")
+                % {"day": day_text(local.date()), "time": clock_text(local)},
                 code="session_not_started",
             )
         seated = {
@@ -51,19 +52,24 @@ def record_attendance(
             enrollment = seated.get(entry.enrollment.pk)
             if enrollment is None:
                 raise EnrollmentError(
-                    f"{entry.enrollment.student} is not on the roster of {session.cohort.code}.", code="not_seated"
+                    _("%(student)s is not on the roster of %(cohort)s.")
+                    % {"student": entry.enrollment.student, "cohort": session.cohort.code},
+                    code="not_seated",
                 )
             if enrollment.pk in seen:
-                raise EnrollmentError(f"{enrollment.student} is listed twice.", code="duplicate_entry")
+                raise EnrollmentError(
+                    _("%(student)s is listed twice.") % {"student": enrollment.student}, code="duplicate_entry"
+                )
             seen.add(enrollment.pk)
             if entry.status not in AttendanceStatus.values:
                 raise EnrollmentError(
-                    f"Choose present, late, absent or excused for {enrollment.student}.", code="invalid_status"
+                    _("Choose present, late, absent or excused for %(student)s.") % {"student": enrollment.student},
+                    code="invalid_status",
                 )
             if not 0 <= entry.minutes <= session.minutes:
                 raise EnrollmentError(
-                    f"Minutes for {enrollment.student} must be between 0 and {session.minutes}, the length of the "
-                    "session.",
+                    _("Minutes for %(student)s must be between 0 and %(minutes)s, the length of the session.")
+                    % {"student": enrollment.student, "minutes": session.minutes},
                     code="minutes_out_of_range",
                 )
 

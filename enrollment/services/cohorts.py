@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from courses.models import Cohort
 from enrollment.models import Enrollment
@@ -23,8 +24,14 @@ def check_capacity(*, cohort: Cohort, capacity: int) -> None:
         held = Enrollment.objects.seat_summary(locked.pk)["seats_taken"]
         if capacity < held:
             raise EnrollmentError(
-                f"{locked.code} has {held} seat{'s' if held != 1 else ''} taken, so its capacity cannot be lowered "
-                f"to {capacity}. Withdraw or move {held - capacity} first, or keep the capacity at {held} or more.",
+                ngettext(
+                    "%(code)s has %(held)s seat taken, so its capacity cannot be lowered to %(capacity)s. Withdraw or "
+                    "move %(excess)s first, or keep the capacity at %(held)s or more.",
+                    "%(code)s has %(held)s seats taken, so its capacity cannot be lowered to %(capacity)s. Withdraw "
+                    "or move %(excess)s first, or keep the capacity at %(held)s or more.",
+                    held,
+                )
+                % {"code": locked.code, "held": held, "capacity": capacity, "excess": held - capacity},
                 code="capacity_below_seats",
             )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.dates import date_text
 from courses.models import Cohort, Course
@@ -174,11 +175,8 @@ def refuse_action(enrollment: Enrollment, action: str) -> None:
     """Raise invalid_transition unless the TRANSITIONS table allows `action` from the enrollment's status."""
     transition = TRANSITIONS[action]
     if not transition.allows(enrollment.status):
-        state = enrollment.get_status_display().lower() if enrollment.status != NEW else "not yet made"
-        raise EnrollmentError(
-            f"An enrollment that is {state} cannot be {transition.verb}.",
-            code="invalid_transition",
-        )
+        state = enrollment.get_status_display().lower() if enrollment.status != NEW else _("not yet made")
+        raise EnrollmentError(transition.refusal % {"state": state}, code="invalid_transition")
 
 
 # Apps built on enrollment follow its changes through these, registered in their AppConfig.ready() (the payments

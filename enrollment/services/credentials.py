@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enrollment.models import Credential, CredentialStatus, Enrollment, EnrollmentStatus
 from enrollment.services.core import EnrollmentError, audit, day_text, lock_cohorts
@@ -62,10 +63,13 @@ def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Ver
         lock_cohorts(*pending.values_list("cohort_id", flat=True))
         credential = _lock_credential(credential.pk)
         if credential.status == CredentialStatus.VERIFIED:
-            raise EnrollmentError(f"{credential} is already verified.", code="already_verified")
+            raise EnrollmentError(
+                _("%(credential)s is already verified.") % {"credential": credential}, code="already_verified"
+            )
         if credential.expires_on is not None and credential.expires_on < timezone.localdate():
             raise EnrollmentError(
-                f"{credential} expired on {day_text(credential.expires_on)}: ask the student for the renewed one.",
+                _("%(credential)s expired on %(day)s: ask the student for the renewed one.")
+                % {"credential": credential, "day": day_text(credential.expires_on)},
                 code="credential_expired",
             )
         credential = _decide(credential, CredentialStatus.VERIFIED, actor=actor, action="credential.verified")
@@ -80,11 +84,13 @@ def verify_credential(*, credential: Credential, actor: AbstractBaseUser) -> Ver
 def reject_credential(*, credential: Credential, actor: AbstractBaseUser, reason: str) -> Credential:
     """Record that a credential did not check out (who, when and why); it no longer meets any requirement."""
     if not reason.strip():
-        raise EnrollmentError("Say why the credential is rejected.", code="reason_required")
+        raise EnrollmentError(_("Say why the credential is rejected."), code="reason_required")
     with transaction.atomic():
         credential = _lock_credential(credential.pk)
         if credential.status == CredentialStatus.REJECTED:
-            raise EnrollmentError(f"{credential} is already rejected.", code="already_rejected")
+            raise EnrollmentError(
+                _("%(credential)s is already rejected.") % {"credential": credential}, code="already_rejected"
+            )
         return _decide(
             credential, CredentialStatus.REJECTED, actor=actor, action="credential.rejected", reason=reason.strip()
         )
@@ -100,12 +106,14 @@ def add_credential(*, enrollment: Enrollment, details: CredentialDetails) -> Cre
         course_id = enrollment.cohort.course_id
         if not details.credential_type.requirements.filter(course_id=course_id).exists():
             raise EnrollmentError(
-                f"{enrollment.cohort.course.title} does not ask for a {details.credential_type.name}.",
+                _("%(course)s does not ask for a %(credential)s.")
+                % {"course": enrollment.cohort.course.title, "credential": details.credential_type.name},
                 code="not_required",
             )
         if details.expires_on is not None and details.expires_on < timezone.localdate():
             raise EnrollmentError(
-                f"This {details.credential_type.name} expired on {day_text(details.expires_on)}: add the renewed one.",
+                _("This %(credential)s expired on %(day)s: add the renewed one.")
+                % {"credential": details.credential_type.name, "day": day_text(details.expires_on)},
                 code="credential_expired",
             )
         credential = Credential.objects.create(

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext  # by name: `_` is the throwaway variable here
 
 from courses.models import Cohort
 from enrollment.models import CredentialStatus, Enrollment, EnrollmentStatus
@@ -40,9 +41,11 @@ def accept_offer(*, enrollment: Enrollment) -> Enrollment:
         now = timezone.now()
         if enrollment.offer_expires_at <= now:
             raise EnrollmentError(
-                "Sorry, this offer expired on "
-                f"{date_format(timezone.localtime(enrollment.offer_expires_at), 'F j, Y, P')} and the seat has "
-                "gone to the next person on the waitlist.",
+                gettext(
+                    "Sorry, this offer expired on %(deadline)s and the seat has gone to the next person on the "
+                    "waitlist."
+                )
+                % {"deadline": date_format(timezone.localtime(enrollment.offer_expires_at), "F j, Y, P")},
                 code="offer_expired",
             )
         eligibility = eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
@@ -62,7 +65,11 @@ def approve(*, enrollment: Enrollment, actor: AbstractBaseUser) -> Enrollment:
         refuse_action(enrollment, "approve")
         eligibility = eligibility_on_file(cohort, enrollment.student, enrollment=enrollment)
         if (refusal := eligibility.refusal()) is not None:
-            raise EnrollmentError(f"{enrollment.student} cannot be confirmed: {refusal.message}", code=refusal.code)
+            raise EnrollmentError(
+                gettext("%(student)s cannot be confirmed: %(refusal)s")
+                % {"student": enrollment.student, "refusal": refusal.message},
+                code=refusal.code,
+            )
         now = timezone.now()
         verified = []
         for requirement in eligibility.awaiting:
@@ -84,7 +91,7 @@ def approve(*, enrollment: Enrollment, actor: AbstractBaseUser) -> Enrollment:
 
 def reject(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> Enrollment:
     """Refuse a pending or waitlisted enrollment with a reason the student is told; a freed seat is offered on."""
-    reason = _reason(reason, what="Give the student a reason for the rejection.")
+    reason = _reason(reason, what=gettext("Give the student a reason for the rejection."))
     with transaction.atomic():
         _, enrollment = lock_enrollment(enrollment.pk)
         return transition(enrollment, "reject", actor=actor, reason=reason, email="rejected")
@@ -116,7 +123,9 @@ def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, 
     with transaction.atomic():
         source_id = Enrollment.objects.values_list("cohort_id", flat=True).get(pk=enrollment.pk)
         if source_id == to_cohort.pk:
-            raise EnrollmentError(f"This enrollment is already in {to_cohort.code}.", code="same_cohort")
+            raise EnrollmentError(
+                gettext("This enrollment is already in %(cohort)s.") % {"cohort": to_cohort.code}, code="same_cohort"
+            )
         locked = lock_cohorts(source_id, to_cohort.pk)
         source, target = locked[source_id], locked[to_cohort.pk]
         enrollment = Enrollment.objects.select_for_update().select_related("student").get(pk=enrollment.pk)
@@ -129,7 +138,10 @@ def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, 
             data={"moved_from": enrollment.pk, "from_cohort": source.code},
             moving=enrollment,
         )
-        why = f"Moved to {target.code}" + (f". {reason.strip()}" if reason.strip() else "")
+        if reason.strip():
+            why = gettext("Moved to %(cohort)s. %(reason)s") % {"cohort": target.code, "reason": reason.strip()}
+        else:
+            why = gettext("Moved to %(cohort)s") % {"cohort": target.code}
         # No "withdrawn" e-mail: the student is told about the new cohort, which is what changed for them.
         transition(enrollment, "move_out", actor=actor, reason=why, data={"moved_to": new.pk, "to_cohort": target.code})
         return new
@@ -137,7 +149,7 @@ def move(*, enrollment: Enrollment, to_cohort: Cohort, actor: AbstractBaseUser, 
 
 def mark_did_not_complete(*, enrollment: Enrollment, actor: AbstractBaseUser, reason: str) -> Enrollment:
     """Record that an enrolled student did not complete the course, with the reason; no credential is granted."""
-    reason = _reason(reason, what="Say why the student did not complete the course.")
+    reason = _reason(reason, what=gettext("Say why the student did not complete the course."))
     with transaction.atomic():
         _, enrollment = lock_enrollment(enrollment.pk)
         return transition(enrollment, "did_not_complete", actor=actor, reason=reason)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy  # gettext by name where `_` is a throwaway
 from django.utils.translation import gettext as _
 
 from courses.models import Cohort, CohortStatus, Requirement
@@ -59,10 +60,10 @@ SIGNUP_EMAILS = {"enroll": "enrolled", "hold_for_review": "pending_review", "joi
 # The person's details a signup types, kept on the enrollment (Enrollment.details) and compared at confirmation.
 DETAIL_FIELDS = ("first_name", "last_name", "phone", "date_of_birth")
 DETAIL_WORDS = {
-    "first_name": "first name",
-    "last_name": "last name",
-    "phone": "phone",
-    "date_of_birth": "date of birth",
+    "first_name": gettext_lazy("first name"),
+    "last_name": gettext_lazy("last name"),
+    "phone": gettext_lazy("phone"),
+    "date_of_birth": gettext_lazy("date of birth"),
 }
 
 
@@ -183,11 +184,15 @@ class AlreadyEnrolled(Exception):
 def _refuse_closed(cohort: Cohort, *, enforce_window: bool, now: datetime.datetime) -> None:
     if enforce_window and not cohort.is_taking_signups(now):
         raise EnrollmentError(
-            f"{cohort.code} is not taking signups right now. See the other upcoming cohorts of {cohort.course.title}.",
+            _("%(code)s is not taking signups right now. See the other upcoming cohorts of %(course)s.")
+            % {"code": cohort.code, "course": cohort.course.title},
             code="not_open",
         )
     if not enforce_window and cohort.status in {CohortStatus.CANCELLED, CohortStatus.COMPLETED}:
-        raise EnrollmentError(f"{cohort.code} is {cohort.get_status_display().lower()}.", code="not_open")
+        raise EnrollmentError(
+            _("%(code)s is %(status)s.") % {"code": cohort.code, "status": cohort.get_status_display().lower()},
+            code="not_open",
+        )
 
 
 def _decide(cohort: Cohort, eligibility: Eligibility, *, now: datetime.datetime) -> tuple[str, dict[str, int]]:
@@ -284,8 +289,12 @@ def request_seat(
     except AlreadyEnrolled as already:
         duplicate = already.enrollment
         raise EnrollmentError(
-            f"{duplicate.student} already has a place in {duplicate.cohort.code} "
-            f"({duplicate.get_status_display().lower()}).",
+            _("%(student)s already has a place in %(cohort)s (%(status)s).")
+            % {
+                "student": duplicate.student,
+                "cohort": duplicate.cohort.code,
+                "status": duplicate.get_status_display().lower(),
+            },
             code="already_enrolled",
         ) from None
 
@@ -524,7 +533,7 @@ def differing_details(enrollment: Enrollment) -> list[tuple[str, str, str]]:
     """For staff: (what, typed at this signup, on file) for each detail that differs."""
     typed = enrollment.details
     return [
-        (DETAIL_WORDS[name], typed[name], _on_file(enrollment.student, name))
+        (str(DETAIL_WORDS[name]), typed[name], _on_file(enrollment.student, name))
         for name in DETAIL_FIELDS
         if name in typed and _on_file(enrollment.student, name) != typed[name]
     ]
@@ -537,7 +546,7 @@ def resolve_details(*, enrollment: Enrollment, use_signup: bool, actor: Abstract
         _, enrollment = lock_enrollment(enrollment.pk)
         if not enrollment.details_differ:
             raise EnrollmentError(
-                "There is nothing to decide: the details match the record.", code="nothing_to_resolve"
+                gettext("There is nothing to decide: the details match the record."), code="nothing_to_resolve"
             )
         person = Student.objects.select_for_update().get(pk=enrollment.student_id)
         enrollment.student = person
@@ -598,7 +607,8 @@ def seat_on_file(
         )
     except AlreadyEnrolled as already:
         raise EnrollmentError(
-            f"{person} already has a place in {cohort.code} ({already.enrollment.get_status_display().lower()}).",
+            _("%(student)s already has a place in %(cohort)s (%(status)s).")
+            % {"student": person, "cohort": cohort.code, "status": already.enrollment.get_status_display().lower()},
             code="already_enrolled",
         ) from None
 

@@ -55,7 +55,7 @@ def settle(
         for enrollment in expired.filter(status=S.OFFERED, offer_expires_at__lte=now):
             enrollment.cohort = cohort
             record_transition(
-                enrollment, "lapse_offer", actor=None, reason="The offer was not accepted in time.", now=now
+                enrollment, "lapse_offer", actor=None, reason=_("The offer was not accepted in time."), now=now
             )
             notifications.notify(enrollment, "offer_lapsed")
             lapsed.append(enrollment)

@@ -100,6 +100,15 @@ def test_the_seat_board_opens_on_current_cohorts_and_shows_ended_ones_on_request
     assert shown(shown="<script>") == [running.code, later.code]
 
 
+def test_the_start_month_filter_names_months_in_the_page_language(staff_client):
+    from django.utils import translation
+
+    make_cohort(starts_on=datetime.date(2020, 1, 14), ends_on=datetime.date(2020, 5, 1))
+    assert "January 2020" in staff_client.get(COHORTS, {"shown": "all"}).text
+    with translation.override("es"):
+        assert "enero 2020" in staff_client.get(COHORTS, {"shown": "all"}).text.lower()
+
+
 def test_cohort_changelist_searches_code_and_location(staff_client):
     make_cohort(code="EMT-WEST", location="West Loop campus")
     make_cohort(code="EMT-SOUTH", location="Hyde Park annex")
