@@ -111,11 +111,11 @@ class LedgerEntryAdmin(MoneyReportsMixin, InputCheckingAdmin, admin.ModelAdmin):
     search_fields = ["reference", "enrollment__student__last_name", "enrollment__student__email"]
     readonly_fields = [f.name for f in LedgerEntry._meta.fields]
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def shown_amount(self, entry: LedgerEntry) -> str:
         return money(entry.amount)
 
-    @admin.display(description=_("receipt"))
+    @admin.display(description=gettext_lazy("receipt"))
     def receipt(self, entry: LedgerEntry) -> str:
         if entry.kind != EntryKind.PAYMENT or entry.reverses_id is not None:
             return ""
@@ -250,7 +250,7 @@ class DepositRuleAdmin(InputCheckingAdmin, admin.ModelAdmin):
     list_filter = ["course"]
     list_select_related = ["course", "cohort"]
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def shown_amount(self, rule: DepositRule) -> str:
         return money(rule.amount)
 
@@ -265,7 +265,7 @@ class DepositAdmin(InputCheckingAdmin, admin.ModelAdmin):
     fields = ["enrollment", "amount", "due_on"]
     readonly_fields = ["enrollment", "amount"]
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def shown_amount(self, deposit: Deposit) -> str:
         return money(deposit.amount)
 
@@ -286,7 +286,7 @@ class InstalmentAdmin(InputCheckingAdmin, admin.ModelAdmin):
     date_hierarchy = "due_on"
     change_list_template = "admin/payments/instalment/change_list.html"
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def shown_amount(self, instalment: Instalment) -> str:
         return money(instalment.amount)
 
@@ -435,11 +435,11 @@ class WebhookEventAdmin(InputCheckingAdmin, ReadOnlyAdmin):
     date_hierarchy = "received_at"
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def shown_amount(self, event: WebhookEvent) -> str:
         return money(event.amount) if event.amount is not None else ""
 
-    @admin.display(description=_("enrollment"))
+    @admin.display(description=gettext_lazy("enrollment"))
     def attempt_enrollment(self, event: WebhookEvent) -> str:
         return str(event.attempt.enrollment) if event.attempt else ""
 
@@ -458,7 +458,7 @@ class CheckoutAttemptAdmin(InputCheckingAdmin, ReadOnlyAdmin):
     readonly_fields = [f.name for f in CheckoutAttempt._meta.fields if f.name not in {"nonce", "url"}]
     exclude = ["nonce", "url"]
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def shown_amount(self, attempt: CheckoutAttempt) -> str:
         return money(attempt.amount)
 
@@ -477,7 +477,7 @@ class RefundPolicyAdmin(InputCheckingAdmin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[RefundPolicy]:
         return super().get_queryset(request).annotate(rule_count=Count("rules"))
 
-    @admin.display(description=_("rules"), ordering="rule_count")
+    @admin.display(description=gettext_lazy("rules"), ordering="rule_count")
     def rule_count(self, policy: RefundPolicy) -> int:
         return policy.rule_count
 

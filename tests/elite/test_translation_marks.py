@@ -8,7 +8,9 @@ no word may be left, and an attribute people read or hear (`aria-label`, `title`
 Python: a literal sentence given where people will read it (an admin column's or action's description, a filter's
 title, a form field's label or help text, a model field's verbose name or help text, a message to the user, a
 ValidationError, an EnrollmentError, an e-mail subject, a 404's text, a seat-board or roster line) must go through
-gettext. Log lines are for operators and stay in English; demo/ writes sample data into the database."""
+gettext. Log lines are for operators and stay in English; demo/ writes sample data into the database. What is
+translated when a module is imported (a class attribute, a decorator's argument, a module-level table) must be lazy:
+plain gettext there would fix the words in whatever language was active at start-up, i.e. English, for good."""
 
 from __future__ import annotations
 
@@ -125,6 +127,59 @@ def unmarked_strings(source: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Call) and _called(node.func) in READ_CALLS:
             found += [(arg.lineno, f"{_called(node.func)}(...)") for arg in node.args if _is_sentence(arg)]
     return sorted(found)
+
+
+def translated_at_import(source: str) -> list[int]:
+    """The lines where plain (not lazy) gettext or ngettext runs when the module is imported: outside any function
+    body, in a class body, a decorator or a default argument."""
+    tree = ast.parse(source)
+    eager = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.name in {"gettext", "ngettext", "pgettext", "npgettext"}
+    }
+    found: list[int] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for part in [*node.decorator_list, *node.args.defaults, *filter(None, node.args.kw_defaults)]:
+                visit(part)
+            return  # the body runs when called
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in eager:
+            found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return sorted(found)
+
+
+def test_nothing_is_translated_once_and_for_all_at_import():
+    left = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _python_files()
+        for line in translated_at_import(path.read_text())
+    ]
+    assert left == []
+
+
+def test_the_import_check_finds_an_eager_translation():
+    source = """
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+TITLES = {"a": _("Amount")}
+class A:
+    title = _("start month")
+    @admin.display(description=_("amount"))
+    def amount(self, row, label=_("Total")):
+        return _("Fine here: at call time")
+    lazy = gettext_lazy("Fine: lazy")
+"""
+    assert translated_at_import(source) == [4, 6, 7, 8]
 
 
 @pytest.mark.parametrize("path", _template_files(), ids=lambda p: str(p.relative_to(TEMPLATES)))
